@@ -1,0 +1,43 @@
+package io.semanticsearch.rest;
+
+import io.semanticsearch.PluginVersion;
+import io.semanticsearch.SemanticSearchPlugin;
+
+import org.opensearch.Version;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.rest.BaseRestHandler;
+import org.opensearch.rest.BytesRestResponse;
+import org.opensearch.rest.RestRequest;
+import org.opensearch.transport.client.node.NodeClient;
+
+import java.util.List;
+
+/** {@code GET /_plugins/_semantic}: what is installed on this node. */
+public class RestPluginInfoAction extends BaseRestHandler {
+
+    @Override
+    public String getName() {
+        return "semantic_plugin_info";
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(new Route(RestRequest.Method.GET, SemanticSearchPlugin.REST_PREFIX));
+    }
+
+    @Override
+    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+        return channel -> {
+            XContentBuilder builder = channel.newBuilder();
+            builder.startObject();
+            builder.field("plugin", "opensearch-semantic");
+            builder.field("version", PluginVersion.CURRENT);
+            builder.field("opensearch_version", Version.CURRENT.toString());
+            builder.field("lucene_version", org.apache.lucene.util.Version.LATEST.toString());
+            builder.startArray("models").endArray();
+            builder.endObject();
+            channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));
+        };
+    }
+}
