@@ -1,29 +1,106 @@
 package io.semanticsearch;
 
+import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.embed.ModelRegistry;
+import io.semanticsearch.rest.RestEmbedAction;
+import io.semanticsearch.rest.RestModelsAction;
 import io.semanticsearch.rest.RestPluginInfoAction;
+import io.semanticsearch.rest.RestStatsAction;
 
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
+import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
+import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.env.Environment;
+import org.opensearch.env.NodeEnvironment;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.Plugin;
+import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
+import org.opensearch.script.ScriptService;
+import org.opensearch.threadpool.ExecutorBuilder;
+import org.opensearch.threadpool.FixedExecutorBuilder;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.client.Client;
+import org.opensearch.watcher.ResourceWatcherService;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Entry point OpenSearch loads from {@code plugin-descriptor.properties}: it only wires the
- * capabilities (embedding, vector field, query, ingest, answering) into the node.
+ * Entry point OpenSearch loads from {@code plugin-descriptor.properties}: it only wires the capabilities
+ * (embedding, vector field, query, ingest, answering) into the node.
  */
 public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
 
     /** Every REST path of the plugin starts here. */
     public static final String REST_PREFIX = "/_plugins/_semantic";
+    /** The plugin's folder name under {@code plugins/} and {@code config/}. */
+    public static final String NAME = "opensearch-semantic";
+
+    private final Settings settings;
+    private EmbeddingService embeddings;
+    private ClusterService clusterService;
+    private volatile int maxTexts;
+
+    public SemanticSearchPlugin(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public List<Setting<?>> getSettings() {
+        return SemanticSettings.all();
+    }
+
+    @Override
+    public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
+        return List.of(
+            new FixedExecutorBuilder(
+                settings,
+                EmbeddingService.THREAD_POOL,
+                SemanticSettings.DEFAULT_POOL_SIZE,
+                SemanticSettings.DEFAULT_POOL_QUEUE,
+                SemanticSettings.POOL_PREFIX
+            )
+        );
+    }
+
+    @Override
+    public Collection<Object> createComponents(
+        Client client,
+        ClusterService clusterService,
+        ThreadPool threadPool,
+        ResourceWatcherService resourceWatcherService,
+        ScriptService scriptService,
+        NamedXContentRegistry xContentRegistry,
+        Environment environment,
+        NodeEnvironment nodeEnvironment,
+        NamedWriteableRegistry namedWriteableRegistry,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<RepositoriesService> repositoriesServiceSupplier
+    ) {
+        this.clusterService = clusterService;
+        Path pluginDir = environment.pluginsDir().resolve(NAME);
+        ModelRegistry registry = ModelRegistry.load(
+            ModelRegistry.standardRoots(pluginDir, environment.configDir()),
+            SemanticSettings.INFERENCE_THREADS.get(settings),
+            SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes()
+        );
+        embeddings = new EmbeddingService(registry, threadPool, SemanticSettings.EMBED_BATCH_SIZE.get(settings));
+        maxTexts = SemanticSettings.EMBED_MAX_TEXTS.get(settings);
+        clusterService.getClusterSettings().addSettingsUpdateConsumer(SemanticSettings.EMBED_MAX_TEXTS, v -> maxTexts = v);
+        return List.of(embeddings);
+    }
 
     @Override
     public List<RestHandler> getRestHandlers(
@@ -35,6 +112,18 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestPluginInfoAction());
+        return List.of(
+            new RestPluginInfoAction(embeddings.registry()),
+            new RestModelsAction(embeddings.registry()),
+            new RestEmbedAction(embeddings, () -> maxTexts),
+            new RestStatsAction(embeddings, () -> clusterService.getNodeName())
+        );
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (embeddings != null) {
+            embeddings.close();
+        }
     }
 }

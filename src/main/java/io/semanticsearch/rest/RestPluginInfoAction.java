@@ -2,6 +2,7 @@ package io.semanticsearch.rest;
 
 import io.semanticsearch.PluginVersion;
 import io.semanticsearch.SemanticSearchPlugin;
+import io.semanticsearch.embed.ModelRegistry;
 
 import org.opensearch.Version;
 import org.opensearch.core.rest.RestStatus;
@@ -15,6 +16,12 @@ import java.util.List;
 
 /** {@code GET /_plugins/_semantic}: what is installed on this node. */
 public class RestPluginInfoAction extends BaseRestHandler {
+
+    private final ModelRegistry registry;
+
+    public RestPluginInfoAction(ModelRegistry registry) {
+        this.registry = registry;
+    }
 
     @Override
     public String getName() {
@@ -35,7 +42,10 @@ public class RestPluginInfoAction extends BaseRestHandler {
             builder.field("version", PluginVersion.CURRENT);
             builder.field("opensearch_version", Version.CURRENT.toString());
             builder.field("lucene_version", org.apache.lucene.util.Version.LATEST.toString());
-            builder.startArray("models").endArray();
+            builder.field("default_model", registry.defaultModelName());
+            builder.startArray("models");
+            RestModelsAction.writeModels(registry, builder);
+            builder.endArray();
             builder.endObject();
             channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));
         };

@@ -1,34 +1,79 @@
 package io.semanticsearch.rest;
 
 import io.semanticsearch.PluginVersion;
+import io.semanticsearch.embed.ModelFixtures;
+import io.semanticsearch.embed.ModelRegistry;
 
+import org.apache.lucene.tests.util.LuceneTestCase.SuppressFileSystems;
 import org.opensearch.Version;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.rest.RestRequest;
+import org.opensearch.rest.RestHandler;
 import org.opensearch.test.OpenSearchTestCase;
 import org.opensearch.test.rest.FakeRestChannel;
 import org.opensearch.test.rest.FakeRestRequest;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+/** The info and models endpoints describe the registry, loaded and failed folders alike. */
+@SuppressFileSystems("ExtrasFS") // extra folders in a model root would be listed as failed models
 public class RestPluginInfoActionTests extends OpenSearchTestCase {
 
-    public void testReportsVersionsAndModels() throws Exception {
-        RestPluginInfoAction action = new RestPluginInfoAction();
-        FakeRestRequest request = new FakeRestRequest.Builder(xContentRegistry()).withMethod(RestRequest.Method.GET)
-            .withPath("/_plugins/_semantic")
-            .build();
-        FakeRestChannel channel = new FakeRestChannel(request, true, 1);
-        action.handleRequest(request, channel, null);
+    private static ModelRegistry registry;
 
-        assertEquals(RestStatus.OK, channel.capturedResponse().status());
-        Map<String, Object> body = XContentHelper.convertToMap(JsonXContent.jsonXContent, channel.capturedResponse().content().utf8ToString(), false);
+    @Override
+    public void setUp() throws Exception {
+        super.setUp();
+        if (registry == null) {
+            Path root = createTempDir();
+            ModelFixtures.modelFolder(root.resolve("minilm"), ModelFixtures.MINILM);
+            java.nio.file.Files.createDirectories(root.resolve("empty-folder"));
+            registry = ModelRegistry.load(List.of(new ModelRegistry.Root(root, ModelRegistry.Source.CUSTOM)), 1);
+        }
+    }
+
+    @org.junit.AfterClass
+    public static void closeRegistry() {
+        if (registry != null) {
+            registry.close();
+            registry = null;
+        }
+    }
+
+    public void testInfoReportsVersionsAndModels() throws Exception {
+        Map<String, Object> body = call(new RestPluginInfoAction(registry), "/_plugins/_semantic");
         assertEquals("opensearch-semantic", body.get("plugin"));
         assertEquals(PluginVersion.CURRENT, body.get("version"));
         assertEquals(Version.CURRENT.toString(), body.get("opensearch_version"));
-        assertTrue(body.get("models") instanceof List);
+        assertEquals(ModelFixtures.MINILM, body.get("default_model"));
+        assertEquals(2, ((List<?>) body.get("models")).size());
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testModelsListsLoadedAndFailedFolders() throws Exception {
+        Map<String, Object> body = call(new RestModelsAction(registry), "/_plugins/_semantic/models");
+        List<Map<String, Object>> models = (List<Map<String, Object>>) body.get("models");
+        Map<String, Object> loaded = models.stream().filter(m -> m.get("name").equals(ModelFixtures.MINILM)).findFirst().orElseThrow();
+        assertEquals("loaded", loaded.get("status"));
+        assertEquals("custom", loaded.get("source"));
+        assertEquals(384, loaded.get("dims"));
+        assertEquals("mean", loaded.get("pooling"));
+        assertEquals(256, loaded.get("max_tokens"));
+        assertEquals(true, loaded.get("default"));
+        Map<String, Object> failed = models.stream().filter(m -> m.get("name").equals("empty-folder")).findFirst().orElseThrow();
+        assertEquals("failed", failed.get("status"));
+        assertTrue(failed.toString(), failed.get("reason").toString().contains("model.json"));
+    }
+
+    private Map<String, Object> call(RestHandler handler, String path) throws Exception {
+        FakeRestRequest request = new FakeRestRequest.Builder(xContentRegistry()).withMethod(RestRequest.Method.GET).withPath(path).build();
+        FakeRestChannel channel = new FakeRestChannel(request, true, 1);
+        handler.handleRequest(request, channel, null);
+        assertEquals(RestStatus.OK, channel.capturedResponse().status());
+        return XContentHelper.convertToMap(JsonXContent.jsonXContent, channel.capturedResponse().content().utf8ToString(), false);
     }
 }

@@ -1,0 +1,88 @@
+package io.semanticsearch.embed;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.opensearch.core.xcontent.ToXContentFragment;
+import org.opensearch.core.xcontent.XContentBuilder;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of one model on this node since it started. Thread-safe and lock-free on the recording side; the
+ * latency histogram is HdrHistogram's {@link Recorder} (OpenSearch ships it), accumulated on read.
+ */
+public final class ModelStats implements ToXContentFragment {
+
+    private static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(10);
+
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder texts = new LongAdder();
+    private final LongAdder tokens = new LongAdder();
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder rejections = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final Recorder latency = new Recorder(MAX_LATENCY_MICROS, 2);
+    private final Histogram totalLatency = new Histogram(MAX_LATENCY_MICROS, 2);
+
+    /** One successful call: how many texts, tokens and model batches it took and how long, in nanoseconds. */
+    void recordSuccess(int textCount, long tokenCount, int batchCount, long nanos) {
+        requests.increment();
+        texts.add(textCount);
+        tokens.add(tokenCount);
+        batches.add(batchCount);
+        latency.recordValue(Math.min(MAX_LATENCY_MICROS, Math.max(1, TimeUnit.NANOSECONDS.toMicros(nanos))));
+    }
+
+    void recordRejection() {
+        rejections.increment();
+    }
+
+    void recordFailure() {
+        failures.increment();
+    }
+
+    public long texts() {
+        return texts.sum();
+    }
+
+    public long tokens() {
+        return tokens.sum();
+    }
+
+    public long batches() {
+        return batches.sum();
+    }
+
+    public long rejections() {
+        return rejections.sum();
+    }
+
+    public long failures() {
+        return failures.sum();
+    }
+
+    private synchronized Histogram latencySnapshot() {
+        totalLatency.add(latency.getIntervalHistogram());
+        return totalLatency.copy();
+    }
+
+    @Override
+    public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        Histogram snapshot = latencySnapshot();
+        builder.field("requests", requests.sum());
+        builder.field("texts", texts());
+        builder.field("tokens", tokens());
+        builder.field("batches", batches());
+        builder.field("rejections", rejections());
+        builder.field("failures", failures());
+        builder.startObject("latency_ms");
+        builder.field("mean", snapshot.getTotalCount() == 0 ? 0.0 : snapshot.getMean() / 1000.0);
+        builder.field("p50", snapshot.getValueAtPercentile(50) / 1000.0);
+        builder.field("p99", snapshot.getValueAtPercentile(99) / 1000.0);
+        builder.field("max", snapshot.getMaxValue() / 1000.0);
+        builder.endObject();
+        return builder;
+    }
+}
