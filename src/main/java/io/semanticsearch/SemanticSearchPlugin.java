@@ -2,9 +2,14 @@ package io.semanticsearch;
 
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
+import io.semanticsearch.rag.LlmConnectors;
+import io.semanticsearch.rag.LlmSettings;
+import io.semanticsearch.rag.OpenAiChatClient;
+import io.semanticsearch.rag.RagService;
 import io.semanticsearch.rest.RestEmbedAction;
 import io.semanticsearch.rest.RestModelsAction;
 import io.semanticsearch.rest.RestPluginInfoAction;
+import io.semanticsearch.rest.RestRagAction;
 import io.semanticsearch.rest.RestStatsAction;
 
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
@@ -21,6 +26,7 @@ import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.Plugin;
+import org.opensearch.plugins.ReloadablePlugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
@@ -33,6 +39,7 @@ import org.opensearch.watcher.ResourceWatcherService;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Supplier;
@@ -41,7 +48,7 @@ import java.util.function.Supplier;
  * Entry point OpenSearch loads from {@code plugin-descriptor.properties}: it only wires the capabilities
  * (embedding, vector field, query, ingest, answering) into the node.
  */
-public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
+public class SemanticSearchPlugin extends Plugin implements ActionPlugin, ReloadablePlugin {
 
     /** Every REST path of the plugin starts here. */
     public static final String REST_PREFIX = "/_plugins/_semantic";
@@ -50,6 +57,7 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
 
     private final Settings settings;
     private EmbeddingService embeddings;
+    private RagService rag;
     private ClusterService clusterService;
     private volatile int maxTexts;
 
@@ -59,7 +67,9 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
 
     @Override
     public List<Setting<?>> getSettings() {
-        return SemanticSettings.all();
+        List<Setting<?>> all = new ArrayList<>(SemanticSettings.all());
+        all.addAll(LlmSettings.all());
+        return all;
     }
 
     @Override
@@ -99,7 +109,9 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
         embeddings = new EmbeddingService(registry, threadPool, SemanticSettings.EMBED_BATCH_SIZE.get(settings));
         maxTexts = SemanticSettings.EMBED_MAX_TEXTS.get(settings);
         clusterService.getClusterSettings().addSettingsUpdateConsumer(SemanticSettings.EMBED_MAX_TEXTS, v -> maxTexts = v);
-        return List.of(embeddings);
+        // The keystore is open only while the node is being built: the connectors copy their keys now.
+        rag = new RagService(embeddings, LlmConnectors.load(environment.settings()), new OpenAiChatClient());
+        return List.of(embeddings, rag);
     }
 
     @Override
@@ -116,12 +128,24 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
             new RestPluginInfoAction(embeddings.registry()),
             new RestModelsAction(embeddings.registry()),
             new RestEmbedAction(embeddings, () -> maxTexts),
-            new RestStatsAction(embeddings, () -> clusterService.getNodeName())
+            new RestStatsAction(embeddings, () -> clusterService.getNodeName()),
+            new RestRagAction(rag)
         );
+    }
+
+    /** {@code _nodes/reload_secure_settings}: the LLM connectors take their new API keys. */
+    @Override
+    public void reload(Settings settings) {
+        if (rag != null) {
+            rag.connectors().reload(settings);
+        }
     }
 
     @Override
     public void close() throws IOException {
+        if (rag != null) {
+            rag.close();
+        }
         if (embeddings != null) {
             embeddings.close();
         }
