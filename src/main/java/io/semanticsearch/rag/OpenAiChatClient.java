@@ -49,7 +49,9 @@ public final class OpenAiChatClient implements Closeable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ExecutorService executor;
-    private final HttpClient http;
+    // Built on first use: a node that never calls an LLM keeps no selector thread for it.
+    private HttpClient http;
+    private boolean closed;
 
     public OpenAiChatClient() {
         AtomicInteger threads = new AtomicInteger();
@@ -58,12 +60,21 @@ public final class OpenAiChatClient implements Closeable {
             thread.setDaemon(true);
             return thread;
         });
-        this.http = HttpClient.newBuilder()
-            .executor(executor)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    }
+
+    private synchronized HttpClient http() {
+        if (closed) {
+            throw new RejectedExecutionException("the LLM client is closed");
+        }
+        if (http == null) {
+            http = HttpClient.newBuilder()
+                .executor(executor)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+        }
+        return http;
     }
 
     /**
@@ -85,7 +96,7 @@ public final class OpenAiChatClient implements Closeable {
         Runnable send = () -> {
             CompletableFuture<HttpResponse<byte[]>> sent;
             try {
-                sent = http.sendAsync(request.build(), info -> new CappedBody(MAX_RESPONSE_BYTES));
+                sent = http().sendAsync(request.build(), info -> new CappedBody(MAX_RESPONSE_BYTES));
             } catch (RuntimeException e) {
                 listener.onFailure(failure(connector, e));
                 return;
@@ -216,8 +227,21 @@ public final class OpenAiChatClient implements Closeable {
 
     @Override
     public void close() {
-        http.shutdownNow();
+        HttpClient client;
+        synchronized (this) {
+            closed = true;
+            client = http;
+        }
         executor.shutdownNow();
+        try {
+            if (client != null) {
+                client.shutdownNow();
+                client.awaitTermination(Duration.ofSeconds(5));
+            }
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Collects a reply's body up to a limit, so that a runaway server cannot fill the heap. */
