@@ -25,12 +25,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -48,14 +49,15 @@ public final class OpenAiChatClient implements Closeable {
     private static final int MAX_REASON_CHARS = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ExecutorService executor;
+    // Runs the HTTP client's callbacks and the timeouts; its threads die with close(), unlike the JDK's shared timer.
+    private final ScheduledExecutorService executor;
     // Built on first use: a node that never calls an LLM keeps no selector thread for it.
     private HttpClient http;
     private boolean closed;
 
     public OpenAiChatClient() {
         AtomicInteger threads = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(2, runnable -> {
+        this.executor = Executors.newScheduledThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "opensearch-semantic-llm-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
@@ -95,17 +97,24 @@ public final class OpenAiChatClient implements Closeable {
         // security agent's connect check, which looks at every frame.
         Runnable send = () -> {
             CompletableFuture<HttpResponse<byte[]>> sent;
+            ScheduledFuture<?> timer;
+            // The request timeout only covers the wait for the headers; this timer covers the body too, and
+            // cancelling the future aborts the exchange.
+            AtomicBoolean timedOut = new AtomicBoolean();
             try {
                 sent = http().sendAsync(request.build(), info -> new CappedBody(MAX_RESPONSE_BYTES));
+                timer = executor.schedule(() -> {
+                    timedOut.set(true);
+                    sent.cancel(true);
+                }, connector.timeout().millis(), TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
                 listener.onFailure(failure(connector, e));
                 return;
             }
-            // The request timeout only covers the wait for the headers; this one covers the body too.
-            sent.copy().orTimeout(connector.timeout().millis(), TimeUnit.MILLISECONDS).whenComplete((response, failure) -> {
+            sent.whenComplete((response, failure) -> {
+                timer.cancel(false);
                 if (failure != null) {
-                    sent.cancel(true);
-                    listener.onFailure(failure(connector, failure));
+                    listener.onFailure(timedOut.get() ? timeout(connector) : failure(connector, failure));
                     return;
                 }
                 String answer;
@@ -186,13 +195,17 @@ public final class OpenAiChatClient implements Closeable {
         while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
         }
-        if (cause instanceof TimeoutException || cause instanceof HttpTimeoutException) {
-            return error(connector, LlmException.TIMEOUT, "connector [" + name + "] did not answer within [" + connector.timeout() + "]");
+        if (cause instanceof HttpTimeoutException) {
+            return timeout(connector);
         }
         if (cause instanceof ConnectException) {
             return error(connector, LlmException.CONNECTION, "cannot connect to connector [" + name + "]: " + cause);
         }
         return error(connector, LlmException.CONNECTION, "connector [" + name + "] failed: " + cause);
+    }
+
+    private static LlmException timeout(LlmConnector connector) {
+        return new LlmException(LlmException.TIMEOUT, "connector [" + connector.name() + "] did not answer within [" + connector.timeout() + "]");
     }
 
     private static LlmException error(LlmConnector connector, String type, String reason) {

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The body of {@code POST /{index}/_rag}, validated: every problem is an {@link IllegalArgumentException} (HTTP
@@ -225,10 +224,5 @@ public record RagRequest(
             return "string";
         }
         return value.getClass().getSimpleName();
-    }
-
-    /** The parameters this endpoint accepts, for messages and docs. */
-    static Set<String> fields() {
-        return Set.copyOf(FIELDS);
     }
 }
