@@ -8,18 +8,22 @@ import io.semanticsearch.rag.SentenceSplitter.Sentence;
 import org.opensearch.core.action.ActionListener;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * The default generator, which needs nothing outside the node: it quotes the retrieved sentences that answer the
- * question best. Sentences are embedded with the field's model and scored by cosine similarity to the question;
+ * question best. Sentences are embedded with the field's model and scored by cosine similarity to the question,
+ * alone and together with the sentence before them (whichever is higher: "The main file is /etc/logrotate.conf"
+ * only answers "how do I configure log rotation" next to the sentence that says it is about log rotation);
  * {@link MaximalMarginalRelevance} picks a few that do not repeat each other, and they are quoted verbatim in
  * reading order (passage rank, then position), each followed by its {@code [n]}. When no sentence reaches
- * {@code min_score} the answer says so. Thread-safe; costs one embedding per sentence of the context, on the
- * inference pool.
+ * {@code min_score} the answer says so. Thread-safe; costs about two embeddings per sentence of the context, on
+ * the inference pool.
  */
 public final class ExtractiveAnswerer {
 
@@ -38,7 +42,7 @@ public final class ExtractiveAnswerer {
     static final double MARGIN = 0.12;
     // Bounds the embedding work of one answer; a context of 2,000 tokens holds about 100 sentences.
     static final int MAX_CANDIDATES = 200;
-    // Fragments such as "Yes." or a lone heading say nothing on their own.
+    // Fragments such as "Yes." or "好。" say nothing on their own: fewer letters, digits or ideographs than this.
     static final int MIN_SENTENCE_CHARS = 4;
 
     private final EmbeddingService embeddings;
@@ -47,8 +51,11 @@ public final class ExtractiveAnswerer {
         this.embeddings = embeddings;
     }
 
-    /** A sentence of the context: the citation it came from and its position there. */
-    record Candidate(int citation, int position, String text) {}
+    /**
+     * A sentence of the context: the citation it came from, its position there, and its window (the sentence
+     * before it and itself; null for a passage's first sentence).
+     */
+    record Candidate(int citation, int position, String text, String window) {}
 
     /** Answers {@code question} from {@code citations}, embedding with {@code model} (the field's). */
     public void answer(EmbeddingModel model, String question, List<Citation> citations, double minScore, ActionListener<String> listener) {
@@ -57,18 +64,23 @@ public final class ExtractiveAnswerer {
             listener.onResponse(NO_ANSWER);
             return;
         }
-        List<String> texts = candidates.stream().map(Candidate::text).toList();
+        // One call for the sentences and their windows: the pool batches them together.
+        List<String> texts = new ArrayList<>(candidates.stream().map(Candidate::text).toList());
+        candidates.stream().map(Candidate::window).filter(Objects::nonNull).forEach(texts::add);
         embeddings.embed(
             model,
             InputType.QUERY,
             List.of(question),
             ActionListener.wrap(
-                questionVector -> embeddings.embed(
-                    model,
-                    InputType.PASSAGE,
-                    texts,
-                    ActionListener.wrap(vectors -> listener.onResponse(compose(candidates, questionVector[0], vectors, minScore)), listener::onFailure)
-                ),
+                questionVector -> embeddings.embed(model, InputType.PASSAGE, texts, ActionListener.wrap(vectors -> {
+                    float[][] sentences = Arrays.copyOf(vectors, candidates.size());
+                    float[][] windows = new float[candidates.size()][];
+                    int next = candidates.size();
+                    for (int i = 0; i < candidates.size(); i++) {
+                        windows[i] = candidates.get(i).window() == null ? null : vectors[next++];
+                    }
+                    listener.onResponse(compose(candidates, questionVector[0], sentences, windows, minScore));
+                }, listener::onFailure)),
                 listener::onFailure
             )
         );
@@ -80,24 +92,35 @@ public final class ExtractiveAnswerer {
         Set<String> seen = new HashSet<>();
         for (Citation citation : citations) {
             int position = 0;
+            String previous = null;
             for (Sentence sentence : SentenceSplitter.split(citation.passage())) {
-                if (sentence.text().codePointCount(0, sentence.text().length()) >= MIN_SENTENCE_CHARS && seen.add(sentence.text())) {
-                    candidates.add(new Candidate(citation.n(), position++, sentence.text()));
+                String text = sentence.text();
+                if (text.codePoints().filter(Character::isLetterOrDigit).count() >= MIN_SENTENCE_CHARS && seen.add(text)) {
+                    candidates.add(new Candidate(citation.n(), position++, text, previous == null ? null : join(previous, text)));
                     if (candidates.size() == MAX_CANDIDATES) {
                         return candidates;
                     }
                 }
+                previous = text;
             }
         }
         return candidates;
     }
 
-    /** Picks and orders the answer's sentences from their vectors; pure, for tests. */
-    static String compose(List<Candidate> candidates, float[] question, float[][] vectors, double minScore) {
+    /**
+     * Picks and orders the answer's sentences; pure, for tests.
+     *
+     * @param vectors one vector per candidate sentence, which MMR compares for redundancy
+     * @param windows one vector per candidate's window, null where it has none
+     */
+    static String compose(List<Candidate> candidates, float[] question, float[][] vectors, float[][] windows, double minScore) {
         double best = Double.NEGATIVE_INFINITY;
         double[] relevance = new double[candidates.size()];
         for (int i = 0; i < relevance.length; i++) {
             relevance[i] = MaximalMarginalRelevance.cosine(question, vectors[i]);
+            if (windows[i] != null) {
+                relevance[i] = Math.max(relevance[i], MaximalMarginalRelevance.cosine(question, windows[i]));
+            }
             best = Math.max(best, relevance[i]);
         }
         if (best < minScore) {
@@ -133,6 +156,10 @@ public final class ExtractiveAnswerer {
             previousCjk = cjk;
         }
         return answer.toString();
+    }
+
+    private static String join(String first, String second) {
+        return endsCjk(first) ? first + second : first + " " + second;
     }
 
     private static boolean endsCjk(String text) {

@@ -71,8 +71,20 @@ public final class SentenceSplitter {
             // An initial: "J. R. R. Tolkien".
             return false;
         }
-        // "e.g" and "U.S" hold a full stop inside; "Dr" and "etc" are listed.
-        return word.indexOf('.') < 0 && ABBREVIATIONS.contains(word.toLowerCase(Locale.ROOT)) == false;
+        // "Dr" and "etc" are listed; "e.g", "i.e" and "U.S" are short letters between full stops (unlike "logrotate.conf").
+        return isDotted(word) == false && ABBREVIATIONS.contains(word.toLowerCase(Locale.ROOT)) == false;
+    }
+
+    private static boolean isDotted(String word) {
+        if (word.indexOf('.') < 0) {
+            return false;
+        }
+        for (String part : word.split("\\.")) {
+            if (part.length() > 2) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String wordBefore(String text, int mark) {

@@ -39,6 +39,10 @@ public class SentenceSplitterTests extends OpenSearchTestCase {
             split("Version 3.5 is on example.com now. Ask Dr. Smith, e.g. by mail, about U.S. rules etc. and more.")
         );
         assertEquals(List.of("J. R. R. Tolkien wrote it."), split("J. R. R. Tolkien wrote it."));
+        assertEquals(
+            List.of("The file is /etc/logrotate.conf.", "Edit it as root."),
+            split("The file is /etc/logrotate.conf. Edit it as root.")
+        );
     }
 
     public void testLowerCaseAfterAStopContinuesTheSentence() {
