@@ -111,7 +111,8 @@ public final class OpenAiChatClient implements Closeable {
                 listener.onFailure(failure(connector, e));
                 return;
             }
-            sent.whenComplete((response, failure) -> {
+            // Async on our executor: the HTTP client may complete the future on the JDK's common pool.
+            sent.whenCompleteAsync((response, failure) -> {
                 timer.cancel(false);
                 if (failure != null) {
                     listener.onFailure(timedOut.get() ? timeout(connector) : failure(connector, failure));
@@ -125,7 +126,7 @@ public final class OpenAiChatClient implements Closeable {
                     return;
                 }
                 listener.onResponse(answer);
-            });
+            }, executor);
         };
         try {
             executor.execute(send);
