@@ -39,6 +39,14 @@ final class Retriever {
 
     /** Passages taken from each nested document: its best ones, which is usually where the answer sits. */
     static final int PASSAGES_PER_DOC = 3;
+    /**
+     * How many more documents the nested kNN search finds when a filter must be applied after it, so that enough
+     * pass: the filter is on document fields, which the kNN search over passages (child documents) cannot see.
+     */
+    static final int FILTERED_OVERSAMPLING = 5;
+
+    // The semantic query's limit on k and num_candidates.
+    private static final int MAX_K = 10_000;
 
     private final Client client;
     private final NamedXContentRegistry registry;
@@ -154,9 +162,10 @@ final class Retriever {
     static Map<String, Object> semanticSearch(RagRequest request, PassageField field, int size) {
         Object query;
         if (field.nested()) {
-            // The nested query scores a document by its best passage; the filter applies to the documents, outside
-            // the nested query, where fields of the document are visible.
-            query = filtered(nested(field, semantic(field.vectorField(), request.question(), size * PASSAGES_PER_DOC, null)), request);
+            // The nested query scores a document by its best passage (k counts documents) and its inner hits bring
+            // the best passages; the filter applies to the documents, outside, where their fields are visible.
+            int k = request.filter() == null ? size : Math.min(MAX_K, size * FILTERED_OVERSAMPLING);
+            query = filtered(nested(field, semantic(field.vectorField(), request.question(), k, null)), request);
         } else {
             // Filtering inside the kNN search keeps k results when the filter is selective.
             query = semantic(field.vectorField(), request.question(), size, request.filter());
@@ -176,7 +185,7 @@ final class Retriever {
         params.put("field", vectorField);
         params.put("query", question);
         params.put("k", k);
-        params.put("num_candidates", Math.min(10_000, Math.max(100, 2 * k)));
+        params.put("num_candidates", Math.min(MAX_K, Math.max(100, 2 * k)));
         if (filter != null) {
             params.put("filter", filter);
         }

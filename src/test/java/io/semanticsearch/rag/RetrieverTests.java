@@ -62,7 +62,7 @@ public class RetrieverTests extends OpenSearchTestCase {
         assertJson("""
             {"size": 5, "_source": false, "query": {"bool": {
               "must": [{"nested": {"path": "passages", "score_mode": "max",
-                "query": {"semantic": {"field": "passages.vector", "query": "q", "k": 15, "num_candidates": 100}},
+                "query": {"semantic": {"field": "passages.vector", "query": "q", "k": 25, "num_candidates": 100}},
                 "inner_hits": {"_source": ["passages.text", "passages.offset"], "size": 3}}}],
               "filter": [{"term": {"lang": {"value": "en", "boost": 1.0}}}]}}}""", json(Retriever.semanticSearch(request, NESTED, 5)));
     }
@@ -77,6 +77,14 @@ public class RetrieverTests extends OpenSearchTestCase {
               "num_candidates": 120, "filter": {"term": {"lang": {"value": "en", "boost": 1.0}}}}}}""",
             json(Retriever.semanticSearch(request, VECTOR, 60))
         );
+    }
+
+    public void testWithoutAFilterTheNestedSearchAsksForKDocuments() throws IOException {
+        RagRequest request = request("{\"question\": \"q\", \"field\": \"passages\"}");
+        assertJson("""
+            {"size": 5, "_source": false, "query": {"nested": {"path": "passages", "score_mode": "max",
+                "query": {"semantic": {"field": "passages.vector", "query": "q", "k": 5, "num_candidates": 100}},
+                "inner_hits": {"_source": ["passages.text", "passages.offset"], "size": 3}}}}""", json(Retriever.semanticSearch(request, NESTED, 5)));
     }
 
     public void testLexicalSearchOnADocumentField() throws IOException {
