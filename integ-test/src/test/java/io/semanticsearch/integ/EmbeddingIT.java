@@ -76,6 +76,10 @@ public class EmbeddingIT {
         assertEquals(512, bge.path("dims").asInt());
         assertEquals("cls", bge.path("pooling").asText());
 
+        JsonNode int8 = models.get("all-minilm-l6-v2-int8");
+        assertEquals(response.body(), "loaded", int8.path("status").asText());
+        assertEquals(384, int8.path("dims").asInt());
+
         JsonNode broken = models.get("broken-model");
         assertEquals(response.body(), "failed", broken.path("status").asText());
         assertEquals("custom", broken.path("source").asText());
