@@ -116,7 +116,7 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
             new RestPluginInfoAction(embeddings.registry()),
             new RestModelsAction(embeddings.registry()),
             new RestEmbedAction(embeddings, () -> maxTexts),
-            new RestStatsAction(embeddings, () -> clusterService.getNodeName())
+            new RestStatsAction(embeddings, () -> clusterService.getNodeName(), SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes())
         );
     }
 

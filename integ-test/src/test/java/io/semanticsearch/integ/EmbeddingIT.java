@@ -117,6 +117,7 @@ public class EmbeddingIT {
         assertEquals(before + 2, statsTexts("all-minilm-l6-v2"));
         JsonNode stats = node.get("/_plugins/_semantic/stats").json().path("models").path("all-minilm-l6-v2");
         assertTrue(stats.toString(), stats.path("tokens").asLong() > 0);
+        assertTrue(stats.toString(), stats.path("model_bytes").asLong() > 80_000_000);
         assertTrue(stats.toString(), stats.path("batches").asLong() > 0);
         assertTrue(stats.toString(), stats.path("latency_ms").path("p99").asDouble() > 0);
     }
