@@ -2,11 +2,14 @@ package io.semanticsearch;
 
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
+import io.semanticsearch.embed.SemanticStatsAction;
+import io.semanticsearch.embed.TransportSemanticStatsAction;
 import io.semanticsearch.rest.RestEmbedAction;
 import io.semanticsearch.rest.RestModelsAction;
 import io.semanticsearch.rest.RestPluginInfoAction;
 import io.semanticsearch.rest.RestStatsAction;
 
+import org.opensearch.action.ActionRequest;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -15,6 +18,7 @@ import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
@@ -50,7 +54,6 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
 
     private final Settings settings;
     private EmbeddingService embeddings;
-    private ClusterService clusterService;
     private volatile int maxTexts;
 
     public SemanticSearchPlugin(Settings settings) {
@@ -89,7 +92,6 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
-        this.clusterService = clusterService;
         Path pluginDir = environment.pluginsDir().resolve(NAME);
         ModelRegistry registry = ModelRegistry.load(
             ModelRegistry.standardRoots(pluginDir, environment.configDir()),
@@ -100,6 +102,11 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
         maxTexts = SemanticSettings.EMBED_MAX_TEXTS.get(settings);
         clusterService.getClusterSettings().addSettingsUpdateConsumer(SemanticSettings.EMBED_MAX_TEXTS, v -> maxTexts = v);
         return List.of(embeddings);
+    }
+
+    @Override
+    public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
+        return List.of(new ActionHandler<>(SemanticStatsAction.INSTANCE, TransportSemanticStatsAction.class));
     }
 
     @Override
@@ -116,7 +123,7 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin {
             new RestPluginInfoAction(embeddings.registry()),
             new RestModelsAction(embeddings.registry()),
             new RestEmbedAction(embeddings, () -> maxTexts),
-            new RestStatsAction(embeddings, () -> clusterService.getNodeName(), SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes())
+            new RestStatsAction()
         );
     }
 
