@@ -2,6 +2,8 @@ package io.semanticsearch;
 
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
+import io.semanticsearch.embed.SemanticStatsAction;
+import io.semanticsearch.embed.TransportSemanticStatsAction;
 import io.semanticsearch.rag.LlmConnectors;
 import io.semanticsearch.rag.LlmSettings;
 import io.semanticsearch.rag.OpenAiChatClient;
@@ -12,6 +14,7 @@ import io.semanticsearch.rest.RestPluginInfoAction;
 import io.semanticsearch.rest.RestRagAction;
 import io.semanticsearch.rest.RestStatsAction;
 
+import org.opensearch.action.ActionRequest;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -20,6 +23,7 @@ import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
@@ -58,7 +62,6 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Reload
     private final Settings settings;
     private EmbeddingService embeddings;
     private RagService rag;
-    private ClusterService clusterService;
     private volatile int maxTexts;
 
     public SemanticSearchPlugin(Settings settings) {
@@ -99,7 +102,6 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Reload
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
-        this.clusterService = clusterService;
         Path pluginDir = environment.pluginsDir().resolve(NAME);
         ModelRegistry registry = ModelRegistry.load(
             ModelRegistry.standardRoots(pluginDir, environment.configDir()),
@@ -112,6 +114,11 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Reload
         // The keystore is open only while the node is being built: the connectors copy their keys now.
         rag = new RagService(embeddings, LlmConnectors.load(environment.settings()), new OpenAiChatClient());
         return List.of(embeddings, rag);
+    }
+
+    @Override
+    public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
+        return List.of(new ActionHandler<>(SemanticStatsAction.INSTANCE, TransportSemanticStatsAction.class));
     }
 
     @Override
@@ -128,7 +135,7 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Reload
             new RestPluginInfoAction(embeddings.registry()),
             new RestModelsAction(embeddings.registry()),
             new RestEmbedAction(embeddings, () -> maxTexts),
-            new RestStatsAction(embeddings, () -> clusterService.getNodeName()),
+            new RestStatsAction(),
             new RestRagAction(rag)
         );
     }
