@@ -42,14 +42,14 @@ public class RestRagAction extends BaseRestHandler {
         if (request.hasContentOrSourceParam() == false) {
             throw new IllegalArgumentException("[_rag] needs a body such as {\"question\": \"...\", \"field\": \"passages\"}");
         }
-        RagRequest rag = RagRequest.parse(request.contentOrSourceParamParser().map(), request.getXContentRegistry());
+        RagRequest ragRequest = RagRequest.parse(request.contentOrSourceParamParser().map(), request.getXContentRegistry());
         // An unknown or unusable connector is a 400 before any search runs.
-        this.rag.connector(rag);
-        return channel -> this.rag.answer(
+        rag.connector(ragRequest);
+        return channel -> rag.answer(
             new RestCancellableNodeClient(client, request.getHttpChannel()),
             request.getXContentRegistry(),
             indices,
-            rag,
+            ragRequest,
             new RestToXContentListener<>(channel)
         );
     }
