@@ -340,11 +340,10 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
 
         @Override
         public Query termQuery(Object value, QueryShardContext context) {
+            String message = "[" + CONTENT_TYPE + "] field [" + name() + "] does not support term or match queries; search it with a "
+                + "[semantic] query";
             // A QueryShardException also tells query_string and multi_match to skip this field when expanding "*".
-            throw new QueryShardException(
-                context,
-                "[" + CONTENT_TYPE + "] field [" + name() + "] does not support term or match queries; search it with a [semantic] query"
-            );
+            throw context == null ? new IllegalArgumentException(message) : new QueryShardException(context, message);
         }
 
         @Override
@@ -395,7 +394,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
         String name = fieldType().name();
         if (parser.currentToken() != Token.START_ARRAY) {
             throw new IllegalArgumentException(
-                "field [" + name + "] takes an array of [" + fieldType().dims + "] numbers, got [" + parser.text() + "]"
+                "field [" + name + "] takes an array of [" + fieldType().dims + "] numbers, got [" + describe(parser) + "]"
             );
         }
         float[] vector = new float[fieldType().dims];
@@ -409,7 +408,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             }
             if (token != Token.VALUE_NUMBER) {
                 throw new IllegalArgumentException(
-                    "field [" + name + "] takes numbers, got [" + parser.text() + "] at position [" + length + "]"
+                    "field [" + name + "] takes numbers, got [" + describe(parser) + "] at position [" + length + "]"
                 );
             }
             if (length < vector.length) {
@@ -431,6 +430,15 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             );
         }
         context.doc().addWithKey(name, new KnnFloatVectorField(name, vector, luceneFieldType));
+    }
+
+    /** The current value for an error message; the parser has no text for nulls and objects. */
+    private static String describe(XContentParser parser) throws IOException {
+        return switch (parser.currentToken()) {
+            case VALUE_NULL -> "null";
+            case START_OBJECT -> "an object";
+            default -> parser.text();
+        };
     }
 
     @Override
