@@ -354,13 +354,23 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
 
     private static void requireObject(XContentParser parser, String name, Token token) throws IOException {
         if (token != Token.START_OBJECT) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a query object, got [" + parser.text() + "]");
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a query object, got [" + describe(parser) + "]");
         }
+    }
+
+    /** The current value for an error message; the parser has no text for nulls, objects and arrays. */
+    private static String describe(XContentParser parser) throws IOException {
+        return switch (parser.currentToken()) {
+            case VALUE_NULL -> "null";
+            case START_OBJECT -> "an object";
+            case START_ARRAY -> "an array";
+            default -> parser.text();
+        };
     }
 
     private static Like parseLike(XContentParser parser, Token token) throws IOException {
         if (token != Token.START_OBJECT) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] must be an object with [_id], got [" + parser.text() + "]");
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] must be an object with [_id], got [" + describe(parser) + "]");
         }
         String id = null;
         String index = null;
@@ -384,14 +394,14 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
 
     private static float[] parseVector(XContentParser parser, Token token) throws IOException {
         if (token != Token.START_ARRAY) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] must be an array of numbers, got [" + parser.text() + "]");
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] must be an array of numbers, got [" + describe(parser) + "]");
         }
         List<Float> values = new ArrayList<>();
         for (Token t = parser.nextToken(); t != Token.END_ARRAY; t = parser.nextToken()) {
             if (t != Token.VALUE_NUMBER) {
                 throw new ParsingException(
                     parser.getTokenLocation(),
-                    "[" + NAME + "] [vector] must be an array of numbers, got [" + parser.text() + "] at position [" + values.size() + "]"
+                    "[" + NAME + "] [vector] must be an array of numbers, got [" + describe(parser) + "] at position [" + values.size() + "]"
                 );
             }
             values.add(parser.floatValue());
@@ -405,7 +415,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
 
     private static String stringValue(XContentParser parser, String name, Token token) throws IOException {
         if (token != Token.VALUE_STRING) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a string, got [" + parser.text() + "]");
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a string, got [" + describe(parser) + "]");
         }
         return parser.text();
     }
@@ -418,7 +428,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         } catch (IllegalArgumentException e) {
             // not an integer: reported below with the value
         }
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be an integer, got [" + parser.text() + "]");
+        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be an integer, got [" + describe(parser) + "]");
     }
 
     private static Float floatValue(XContentParser parser, String name, Token token) throws IOException {
@@ -429,14 +439,14 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         } catch (IllegalArgumentException e) {
             // not a number: reported below with the value
         }
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a number, got [" + parser.text() + "]");
+        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a number, got [" + describe(parser) + "]");
     }
 
     private static Boolean booleanValue(XContentParser parser, String name, Token token) throws IOException {
         if (token == Token.VALUE_BOOLEAN || (token == Token.VALUE_STRING && parser.isBooleanValue())) {
             return parser.booleanValue();
         }
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be true or false, got [" + parser.text() + "]");
+        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be true or false, got [" + describe(parser) + "]");
     }
 
     @Override
@@ -555,18 +565,10 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         }
         SemanticVectorFieldType fieldType = semanticField(context, field);
         if (model != null && model.equals(fieldType.modelName()) == false) {
+            String fieldModel = fieldType.modelName() == null ? "has no model" : "holds vectors of [" + fieldType.modelName() + "]";
             throw new IllegalArgumentException(
-                "["
-                    + NAME
-                    + "] the query vector is from [model] ["
-                    + model
-                    + "], but field ["
-                    + field
-                    + "] in index ["
-                    + context.index().getName()
-                    + "] holds vectors of ["
-                    + fieldType.modelName()
-                    + "]; vectors of different models cannot be compared"
+                "[" + NAME + "] the query vector is from [model] [" + model + "], but field [" + field + "] in index ["
+                    + indexName(context) + "] " + fieldModel + "; vectors of different models cannot be compared"
             );
         }
         checkNestedScope(context);
