@@ -269,9 +269,11 @@ public class SemanticQueryIT {
     }
 
     @Test
-    public void queryTextIsEmbeddedWithTheFieldsModel() {
+    public void queryTextIsEmbeddedOncePerRequestWithTheFieldsModel() {
+        long before = embeddedTexts();
         JsonNode hits = search("docs", "{\"semantic\": {\"field\": \"body_vec\", \"query\": \"how do I rotate logs\", \"k\": 3}}", 3);
         assertEquals(hits.toString(), "0", hits.path("hits").path(0).path("_id").asText());
+        assertEquals("one inference for a search over three shards", before + 1, embeddedTexts());
         JsonNode heap = search("docs", "{\"semantic\": {\"field\": \"body_vec\", \"query\": \"how much memory should the JVM get\"}}", 1);
         assertEquals(heap.toString(), "6", heap.path("hits").path(0).path("_id").asText());
     }
@@ -429,6 +431,10 @@ public class SemanticQueryIT {
     }
 
     // --- helpers ---
+
+    private static long embeddedTexts() {
+        return node.get("/_plugins/_semantic/stats").json().path("models").path("all-minilm-l6-v2").path("texts").asLong();
+    }
 
     private static String semantic(String field, float[] vector, String more) {
         return "{\"semantic\": {\"field\": \"" + field + "\", \"vector\": " + Arrays.toString(vector) + (more.isEmpty() ? "" : ", " + more) + "}}";
