@@ -4,6 +4,10 @@ import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
 import io.semanticsearch.embed.SemanticStatsAction;
 import io.semanticsearch.embed.TransportSemanticStatsAction;
+import io.semanticsearch.mapper.SemanticCodecService;
+import io.semanticsearch.mapper.SemanticVectorFieldMapper;
+import io.semanticsearch.query.QueryEmbedder;
+import io.semanticsearch.query.SemanticQueryBuilder;
 import io.semanticsearch.rag.LlmConnectors;
 import io.semanticsearch.rag.LlmSettings;
 import io.semanticsearch.rag.OpenAiChatClient;
@@ -28,9 +32,15 @@ import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
+import org.opensearch.index.IndexSettings;
+import org.opensearch.index.codec.CodecServiceFactory;
+import org.opensearch.index.mapper.Mapper;
 import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.plugins.EnginePlugin;
+import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.ReloadablePlugin;
+import org.opensearch.plugins.SearchPlugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
@@ -46,13 +56,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * Entry point OpenSearch loads from {@code plugin-descriptor.properties}: it only wires the capabilities
  * (embedding, vector field, query, ingest, answering) into the node.
  */
-public class SemanticSearchPlugin extends Plugin implements ActionPlugin, ReloadablePlugin {
+public class SemanticSearchPlugin extends Plugin implements ActionPlugin, MapperPlugin, SearchPlugin, EnginePlugin, ReloadablePlugin {
 
     /** Every REST path of the plugin starts here. */
     public static final String REST_PREFIX = "/_plugins/_semantic";
@@ -60,7 +72,9 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Reload
     public static final String NAME = "opensearch-semantic";
 
     private final Settings settings;
+    // Set in createComponents, which runs after getMappers and getQueries: those read them through suppliers.
     private EmbeddingService embeddings;
+    private QueryEmbedder queryEmbedder;
     private RagService rag;
     private volatile int maxTexts;
 
@@ -109,11 +123,37 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Reload
             SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes()
         );
         embeddings = new EmbeddingService(registry, threadPool, SemanticSettings.EMBED_BATCH_SIZE.get(settings));
+        queryEmbedder = new QueryEmbedder(embeddings, clusterService, indexNameExpressionResolver, threadPool);
         maxTexts = SemanticSettings.EMBED_MAX_TEXTS.get(settings);
         clusterService.getClusterSettings().addSettingsUpdateConsumer(SemanticSettings.EMBED_MAX_TEXTS, v -> maxTexts = v);
         // The keystore is open only while the node is being built: the connectors copy their keys now.
         rag = new RagService(embeddings, LlmConnectors.load(environment.settings()), new OpenAiChatClient());
-        return List.of(embeddings, rag);
+        return List.of(embeddings, queryEmbedder, rag);
+    }
+
+    @Override
+    public Map<String, Mapper.TypeParser> getMappers() {
+        return Map.of(
+            SemanticVectorFieldMapper.CONTENT_TYPE,
+            SemanticVectorFieldMapper.typeParser(() -> embeddings == null ? null : embeddings.registry())
+        );
+    }
+
+    @Override
+    public List<QuerySpec<?>> getQueries() {
+        Supplier<QueryEmbedder> embedder = () -> queryEmbedder;
+        return List.of(
+            new QuerySpec<>(
+                SemanticQueryBuilder.NAME,
+                in -> new SemanticQueryBuilder(in, embedder),
+                parser -> SemanticQueryBuilder.fromXContent(parser, embedder)
+            )
+        );
+    }
+
+    @Override
+    public Optional<CodecServiceFactory> getCustomCodecServiceFactory(IndexSettings indexSettings) {
+        return SemanticCodecService.appliesTo(indexSettings) ? Optional.of(SemanticCodecService::new) : Optional.empty();
     }
 
     @Override

@@ -22,7 +22,6 @@ import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.common.bytes.BytesArray;
 import org.opensearch.core.action.ActionListener;
-import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.test.OpenSearchSingleNodeTestCase;
 
@@ -42,9 +41,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The whole {@code _rag} pipeline inside a test node, with the real plugin (bundled model, extractive answerer,
- * connectors) and {@link FakeSemanticPlugin} standing in for the vector field and the {@code semantic} query: field
- * resolution, the searches, nested inner hits, hybrid fusion, filters, the context and the generators.
+ * The whole {@code _rag} pipeline inside a test node with the plugin (a bundled model, the vector field, the
+ * {@code semantic} query, the extractive answerer, connectors): field resolution, the searches, nested inner hits,
+ * hybrid fusion, filters, the context and the generators.
  */
 // ExtrasFS adds random "extra0" entries to new folders, which the model registry takes for broken model folders.
 @LuceneTestCase.SuppressFileSystems("ExtrasFS")
@@ -101,11 +100,7 @@ public class RagServiceTests extends OpenSearchSingleNodeTestCase {
 
     @Override
     protected Collection<Class<? extends Plugin>> getPlugins() {
-        // The stand-ins only until the build has the real field and query; the documents carry real vectors for them.
-        if (MapperPlugin.class.isAssignableFrom(SemanticSearchPlugin.class)) {
-            return List.of(SemanticSearchPlugin.class);
-        }
-        return List.of(SemanticSearchPlugin.class, FakeSemanticPlugin.class);
+        return List.of(SemanticSearchPlugin.class);
     }
 
     @Override

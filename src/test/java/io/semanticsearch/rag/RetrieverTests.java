@@ -2,6 +2,7 @@ package io.semanticsearch.rag;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.semanticsearch.SemanticSearchPlugin;
 import io.semanticsearch.rag.Retriever.Doc;
 import io.semanticsearch.rag.Retriever.Passage;
 
@@ -30,7 +31,7 @@ import java.util.Map;
 public class RetrieverTests extends OpenSearchTestCase {
 
     private static final NamedXContentRegistry REGISTRY = new NamedXContentRegistry(
-        new SearchModule(Settings.EMPTY, List.of(new FakeSemanticPlugin())).getNamedXContents()
+        new SearchModule(Settings.EMPTY, List.of(new SemanticSearchPlugin(Settings.EMPTY))).getNamedXContents()
     );
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final PassageField NESTED = new PassageField("passages.vector", "passages", "all-minilm-l6-v2");

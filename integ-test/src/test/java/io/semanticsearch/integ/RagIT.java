@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 
 import org.junit.AfterClass;
-import org.junit.Assume;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -88,12 +87,6 @@ public class RagIT {
 
     @BeforeClass
     public static void startNode() throws Exception {
-        // The vector field and the semantic query come from another branch: until this build has them there is
-        // nothing to retrieve with, and starting a node would only show that.
-        Assume.assumeTrue(
-            "RagIT needs the semantic_vector field and the semantic query, which this build does not have yet",
-            classExists("io.semanticsearch.mapper.SemanticVectorFieldMapper")
-        );
         startLlm();
         int port = llm.getAddress().getPort();
         node = LocalNode.builder("rag")
@@ -122,15 +115,6 @@ public class RagIT {
             llm.stop(0);
             llmThreads.shutdownNow();
             llmThreads.awaitTermination(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private static boolean classExists(String name) {
-        try {
-            Class.forName(name, false, RagIT.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
         }
     }
 
