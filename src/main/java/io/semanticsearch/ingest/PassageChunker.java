@@ -95,13 +95,13 @@ final class PassageChunker {
         return limit;
     }
 
-    /** Where the passage after [start, end) starts: {@code overlapTokens} back, moved forward to the start of a word. */
+    /**
+     * Where the passage after [start, end) starts: {@code overlapTokens} back, moved forward to the start of a word
+     * (not to punctuation: a passage that starts with ", or" reads badly), or at {@code end} when there is none.
+     */
     private int nextStart(Tokens tokens, int start, int end) {
-        if (overlapTokens == 0) {
-            return end;
-        }
         int next = Math.max(start + 1, end - overlapTokens);
-        while (next < end && tokens.wordBoundaryBefore(next) == false) {
+        while (next < end && tokens.startsWord(next) == false) {
             next++;
         }
         return next;
@@ -160,6 +160,11 @@ final class PassageChunker {
                 }
             }
             return breaks;
+        }
+
+        /** Whether token {@code k} is the first piece of a word of letters, digits or a CJK character. */
+        boolean startsWord(int k) {
+            return wordBoundaryBefore(k) && Character.isLetterOrDigit(text.codePointAt(start(k)));
         }
 
         /** Whether token {@code k} is exactly one of {@code chars}. */

@@ -52,6 +52,15 @@ final class TextEmbedder {
         return model;
     }
 
+    InputType inputType() {
+        return inputType;
+    }
+
+    @Nullable
+    PassageChunker chunker() {
+        return chunker;
+    }
+
     /**
      * The SHA-256, in hex, of the strings of a source value together with the model, the input type and the chunking:
      * equal hashes mean that embedding again would give the same target value.
