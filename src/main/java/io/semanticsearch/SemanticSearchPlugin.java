@@ -127,7 +127,7 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Ingest
             new RestPluginInfoAction(embeddings.registry()),
             new RestModelsAction(embeddings.registry()),
             new RestEmbedAction(embeddings, () -> maxTexts),
-            new RestStatsAction(embeddings, () -> clusterService.getNodeName())
+            new RestStatsAction(embeddings, () -> clusterService.getNodeName(), SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes())
         );
     }
 

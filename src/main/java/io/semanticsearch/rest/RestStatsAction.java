@@ -18,10 +18,12 @@ public class RestStatsAction extends BaseRestHandler {
 
     private final EmbeddingService embeddings;
     private final Supplier<String> nodeName;
+    private final long maxMemoryBytes;
 
-    public RestStatsAction(EmbeddingService embeddings, Supplier<String> nodeName) {
+    public RestStatsAction(EmbeddingService embeddings, Supplier<String> nodeName, long maxMemoryBytes) {
         this.embeddings = embeddings;
         this.nodeName = nodeName;
+        this.maxMemoryBytes = maxMemoryBytes;
     }
 
     @Override
@@ -40,13 +42,19 @@ public class RestStatsAction extends BaseRestHandler {
             XContentBuilder builder = channel.newBuilder();
             builder.startObject();
             builder.field("node", nodeName.get());
+            long totalBytes = 0;
             builder.startObject("models");
             for (String model : embeddings.registry().modelNames()) {
+                long bytes = embeddings.registry().get(model).modelBytes();
+                totalBytes += bytes;
                 builder.startObject(model);
+                builder.field("model_bytes", bytes);
                 embeddings.stats(model).toXContent(builder, request);
                 builder.endObject();
             }
             builder.endObject();
+            builder.field("models_bytes", totalBytes);
+            builder.field("models_max_bytes", maxMemoryBytes);
             builder.endObject();
             channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));
         };

@@ -7,7 +7,13 @@ import ai.onnxruntime.OrtSession;
 
 import io.semanticsearch.embed.ModelFixtures.OracleLine;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -40,7 +46,8 @@ import java.util.zip.ZipFile;
  * </pre>
  *
  * (with {@code JAVA_HOME} or {@code java} a JDK 21+, e.g. /usr/lib/jvm/temurin-25-jdk-amd64). That command line is
- * over 6,000 characters: it is what showed ONNX Runtime 1.29 crashing the JVM before {@link OnnxRuntimeEnvironment}.
+ * over 6,000 characters: it is what showed ONNX Runtime 1.29 crashing the JVM (see {@link OnnxRuntimeEnvironment}).
+ * With {@code -Dbench.url=http://127.0.0.1:9200} it also measures (c), {@code POST _embed} on that running node.
  *
  * Passages are 100 to 150 words of real English: the sentences of the GPL v3 paragraphs in the MiniLM oracle file,
  * recombined deterministically. Properties: {@code bench.passages} (1000), {@code bench.batch} (32),
@@ -67,6 +74,10 @@ public final class EmbedderBenchmark {
         try {
             Path fp32 = ModelFixtures.modelFolder(work.resolve("fp32"), ModelFixtures.MINILM);
             benchmark("all-minilm-l6-v2 fp32", fp32, passages, queries);
+            String url = System.getProperty("bench.url");
+            if (url != null) {
+                throughRest(url, passages, queries);
+            }
             Path jar = Paths.get(System.getProperty("user.home"), ".m2", "repository").resolve(INT8_JAR);
             if (Files.exists(jar)) {
                 benchmark("all-minilm-l6-v2 int8", int8Folder(work.resolve("int8"), jar), passages, queries);
@@ -142,6 +153,44 @@ public final class EmbedderBenchmark {
                 );
             }
         }
+    }
+
+    /**
+     * (c): the same passages through {@code POST /_plugins/_semantic/_embed} of a running node (the README's), one
+     * request of {@code bench.batch} texts at a time, then single-query latency over HTTP.
+     */
+    private static void throughRest(String url, List<String> passages, List<String> queries) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        ObjectMapper json = new ObjectMapper();
+        URI embed = URI.create(url + "/_plugins/_semantic/_embed");
+        java.util.function.Function<List<String>, Integer> post = texts -> {
+            try {
+                String body = json.writeValueAsString(Map.of("texts", texts, "input_type", "passage"));
+                HttpRequest request = HttpRequest.newBuilder(embed).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        post.apply(passages.subList(0, BATCH)); // warm-up
+        for (int round = 1; round <= ROUNDS; round++) {
+            long start = System.nanoTime();
+            for (int from = 0; from < passages.size(); from += BATCH) {
+                int status = post.apply(passages.subList(from, Math.min(passages.size(), from + BATCH)));
+                if (status != 200) {
+                    throw new IllegalStateException("_embed answered " + status);
+                }
+            }
+            System.out.printf(Locale.ROOT, "  round %d: (c) POST _embed on %s: %.1f passages/s%n", round, url, passages.size() / seconds(start));
+        }
+        long[] latency = new long[queries.size()];
+        for (int i = 0; i < queries.size(); i++) {
+            long start = System.nanoTime();
+            post.apply(List.of(queries.get(i)));
+            latency[i] = System.nanoTime() - start;
+        }
+        System.out.printf(Locale.ROOT, "  query latency over HTTP, batch 1: (c) p50 %.2f ms p99 %.2f ms%n", percentile(latency, 50), percentile(latency, 99));
     }
 
     /**

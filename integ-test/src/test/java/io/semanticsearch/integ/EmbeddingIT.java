@@ -76,6 +76,10 @@ public class EmbeddingIT {
         assertEquals(512, bge.path("dims").asInt());
         assertEquals("cls", bge.path("pooling").asText());
 
+        JsonNode int8 = models.get("all-minilm-l6-v2-int8");
+        assertEquals(response.body(), "loaded", int8.path("status").asText());
+        assertEquals(384, int8.path("dims").asInt());
+
         JsonNode broken = models.get("broken-model");
         assertEquals(response.body(), "failed", broken.path("status").asText());
         assertEquals("custom", broken.path("source").asText());
@@ -113,6 +117,7 @@ public class EmbeddingIT {
         assertEquals(before + 2, statsTexts("all-minilm-l6-v2"));
         JsonNode stats = node.get("/_plugins/_semantic/stats").json().path("models").path("all-minilm-l6-v2");
         assertTrue(stats.toString(), stats.path("tokens").asLong() > 0);
+        assertTrue(stats.toString(), stats.path("model_bytes").asLong() > 80_000_000);
         assertTrue(stats.toString(), stats.path("batches").asLong() > 0);
         assertTrue(stats.toString(), stats.path("latency_ms").path("p99").asDouble() > 0);
     }
