@@ -10,7 +10,8 @@ import java.util.List;
  * Cuts a text into passages of at most {@code maxTokens} tokens of a model's own tokenizer, so that every passage is
  * embedded whole, with {@code overlapTokens} tokens repeated between neighbours so that a sentence cut in two is still
  * whole in one of them. A passage ends, in order of preference, after a sentence ({@code . ! ?} followed by a space,
- * {@code 。！？}, or a blank line), at a word boundary, or anywhere when a single word is longer than the budget.
+ * {@code 。！？}, or a blank line), after a clause ({@code , ; :} and their CJK forms, {@code 、}), at a word boundary,
+ * or anywhere when a single word is longer than the budget.
  * Cuts are made on token boundaries, and a passage is the original text between its first and last token.
  *
  * <p>Immutable and thread-safe. Cost: one tokenization of the text and a scan back from each cut.
@@ -24,6 +25,8 @@ final class PassageChunker {
     private static final String LATIN_SENTENCE_ENDS = ".!?";
     // Chinese and Japanese sentence ends, written without a space after them.
     private static final String CJK_SENTENCE_ENDS = "。！？";
+    // Clause ends, where an overlap may start when no sentence starts in it.
+    private static final String CLAUSE_ENDS = ",;:，；：、";
     // A closing quote or bracket right after a sentence end belongs to that sentence.
     private static final String CLOSERS = "\"'”’)）」』】》";
 
@@ -88,6 +91,11 @@ final class PassageChunker {
             }
         }
         for (int k = limit; k >= earliest; k--) {
+            if (tokens.endsClauseBefore(k)) {
+                return k;
+            }
+        }
+        for (int k = limit; k >= earliest; k--) {
             if (tokens.wordBoundaryBefore(k)) {
                 return k;
             }
@@ -96,15 +104,29 @@ final class PassageChunker {
     }
 
     /**
-     * Where the passage after [start, end) starts: {@code overlapTokens} back, moved forward to the start of a word
-     * (not to punctuation: a passage that starts with ", or" reads badly), or at {@code end} when there is none.
+     * Where the passage after [start, end) starts: at most {@code overlapTokens} back, at the earliest sentence start
+     * in that window, else the earliest clause start (after a comma, semicolon or colon), else the earliest start of a
+     * word; {@code end} when there is none. Never at punctuation or inside a word: a passage that starts with ", or"
+     * or in the middle of a word reads badly, and Chinese has no spaces to fall back on.
      */
     private int nextStart(Tokens tokens, int start, int end) {
-        int next = Math.max(start + 1, end - overlapTokens);
-        while (next < end && tokens.startsWord(next) == false) {
-            next++;
+        int from = Math.max(start + 1, end - overlapTokens);
+        for (int k = from; k < end; k++) {
+            if (tokens.endsSentenceBefore(k) && tokens.startsWord(k)) {
+                return k;
+            }
         }
-        return next;
+        for (int k = from; k < end; k++) {
+            if (tokens.endsClauseBefore(k) && tokens.startsWord(k)) {
+                return k;
+            }
+        }
+        for (int k = from; k < end; k++) {
+            if (tokens.startsWord(k)) {
+                return k;
+            }
+        }
+        return end;
     }
 
     /** The text's tokens without {@code [CLS]} and {@code [SEP]}, and what lies around each of them in the text. */
@@ -137,6 +159,11 @@ final class PassageChunker {
                 return true;
             }
             return isSingle(last, LATIN_SENTENCE_ENDS) && gapEnd > gapStart;
+        }
+
+        /** Whether a comma, semicolon or colon (Latin or CJK) is token {@code k - 1}. */
+        boolean endsClauseBefore(int k) {
+            return isSingle(k - 1, CLAUSE_ENDS);
         }
 
         /**

@@ -143,6 +143,21 @@ public class PassageChunkerTests extends OpenSearchTestCase {
         assertEquals(ENGLISH.length(), last.offset() + last.text().length());
     }
 
+    public void testChineseOverlapStartsAtASentenceOrClause() {
+        // Clauses of at most ten characters: every overlap window of twelve tokens holds the start of one.
+        String text = "日志轮转工具，可以压缩日志，也可以发送日志。它适合的系统，会产生大量日志文件。每个日志文件，可以每天处理、"
+            + "每周处理、每月处理，也可以在太大时处理。它从定时任务运行吗？通常它每日运行，除非按大小轮转，否则一天内，"
+            + "不会修改同一个日志两次。";
+        List<Passage> passages = new PassageChunker(bge, 30, 12).chunk(text);
+        assertTrue(passages.toString(), passages.size() >= 3);
+        for (int i = 1; i < passages.size(); i++) {
+            Passage passage = passages.get(i);
+            Passage before = passages.get(i - 1);
+            assertTrue("no overlap: " + before + " / " + passage, passage.offset() < before.offset() + before.text().length());
+            assertTrue("starts mid-clause: " + passage, "。！？，；、".indexOf(text.charAt(passage.offset() - 1)) >= 0);
+        }
+    }
+
     public void testLargestOverlapStillMovesForward() {
         String text = "one two three four five six seven eight nine ten eleven twelve";
         List<Passage> passages = new PassageChunker(miniLm, 4, 3).chunk(text);
