@@ -22,6 +22,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -48,6 +50,8 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
      * document wastes most of the model's time (a batch of one text runs several times slower per text).
      */
     public static final int DEFAULT_BATCH_SIZE = 32;
+    // Two: one model call running and the next queued behind it, so the inference thread never waits for this request.
+    private static final int SUB_BATCHES_IN_FLIGHT = 2;
 
     private final Map<String, String> fieldMap;
     private final boolean ignoreMissing;
@@ -108,6 +112,28 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
             IngestDocumentWrapper result = results.get(0);
             handler.accept(result.getException() == null ? result.getIngestDocument() : null, result.getException());
         });
+    }
+
+    /**
+     * Runs the sub-batches of {@code batch_size} documents with at most {@value #SUB_BATCHES_IN_FLIGHT} waiting for
+     * the inference pool at a time, starting the next as one finishes. OpenSearch's own version starts them all at
+     * once, so a bulk of a few thousand documents would put hundreds of model calls into the pool's queue (100 by
+     * default) and see most of them rejected; the pool runs one call at a time anyway.
+     */
+    @Override
+    public void batchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
+        if (documents.isEmpty()) {
+            handler.accept(List.of());
+            return;
+        }
+        List<List<IngestDocumentWrapper>> subBatches = new ArrayList<>();
+        for (int from = 0; from < documents.size(); from += batchSize) {
+            subBatches.add(documents.subList(from, Math.min(documents.size(), from + batchSize)));
+        }
+        SubBatchRun run = new SubBatchRun(subBatches, handler);
+        for (int i = 0; i < SUB_BATCHES_IN_FLIGHT; i++) {
+            run.startNext();
+        }
     }
 
     @Override
@@ -284,6 +310,45 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
         for (Document document : documents) {
             if (document.failure == null) {
                 document.failure = e;
+            }
+        }
+    }
+
+    /** The sub-batches of one {@link #batchExecute} call, started a few at a time; the handler gets all results once. */
+    private final class SubBatchRun {
+        private final List<List<IngestDocumentWrapper>> subBatches;
+        private final Consumer<List<IngestDocumentWrapper>> handler;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger unfinished;
+        private final List<IngestDocumentWrapper> results;
+
+        SubBatchRun(List<List<IngestDocumentWrapper>> subBatches, Consumer<List<IngestDocumentWrapper>> handler) {
+            this.subBatches = subBatches;
+            this.handler = handler;
+            this.unfinished = new AtomicInteger(subBatches.size());
+            this.results = Collections.synchronizedList(new ArrayList<>());
+        }
+
+        /**
+         * Starts the next sub-batch, and goes on with the one after in a loop for as long as they finish before
+         * {@link #subBatchExecute} returns (documents with nothing to embed): recursing instead would overflow the
+         * stack on a bulk of many such documents. A sub-batch that finishes later starts the next from its handler.
+         */
+        void startNext() {
+            for (int i = next.getAndIncrement(); i < subBatches.size(); i = next.getAndIncrement()) {
+                // Whichever of the handler and this loop comes second starts the next sub-batch.
+                AtomicBoolean handOver = new AtomicBoolean();
+                subBatchExecute(subBatches.get(i), subBatchResults -> {
+                    results.addAll(subBatchResults);
+                    if (unfinished.decrementAndGet() == 0) {
+                        handler.accept(new ArrayList<>(results));
+                    } else if (handOver.compareAndSet(false, true) == false) {
+                        startNext();
+                    }
+                });
+                if (handOver.compareAndSet(false, true)) {
+                    return;
+                }
             }
         }
     }

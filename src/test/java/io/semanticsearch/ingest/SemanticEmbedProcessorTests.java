@@ -185,6 +185,35 @@ public class SemanticEmbedProcessorTests extends OpenSearchTestCase {
         assertEquals("twenty documents, one model call", batchesBeforeBigBatch + 1, stats.batches());
     }
 
+    public void testBigBulkDoesNotOverflowTheInferenceQueue() throws Exception {
+        // 300 model calls of one document each: all at once they would overflow the pool's queue of 100.
+        SemanticEmbedProcessor processor = processor(Map.of("batch_size", 1));
+        List<IngestDocumentWrapper> batch = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            batch.add(wrap(i, source("body", "log " + i)));
+        }
+        long rejectionsBefore = embeddings.service.stats(ModelFixtures.MINILM).rejections();
+        List<IngestDocumentWrapper> results = batchExecute(processor, batch);
+        assertEquals(300, results.size());
+        for (IngestDocumentWrapper result : results) {
+            assertNull(result.getException());
+            assertEquals(384, result.getIngestDocument().getFieldValue("body_vec", List.class).size());
+        }
+        assertEquals(rejectionsBefore, embeddings.service.stats(ModelFixtures.MINILM).rejections());
+    }
+
+    public void testManyDocumentsWithNothingToEmbedFinishWithoutRecursion() throws Exception {
+        // Sub-batches that finish at once must not start the next one from their handler, deeper and deeper.
+        SemanticEmbedProcessor processor = processor(Map.of("batch_size", 1, "ignore_missing", true));
+        List<IngestDocumentWrapper> batch = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            batch.add(wrap(i, source("title", "no body")));
+        }
+        List<IngestDocumentWrapper> results = batchExecute(processor, batch);
+        assertEquals(100_000, results.size());
+        assertFalse(results.get(99_999).getIngestDocument().hasField("body_vec"));
+    }
+
     public void testSkipExistingReusesStoredTargetsWhoseHashMatches() throws Exception {
         SemanticEmbedProcessor processor = processor(Map.of("skip_existing", true));
         IngestDocument first = execute(processor, source("body", "rotate logs"));
