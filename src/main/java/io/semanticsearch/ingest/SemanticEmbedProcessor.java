@@ -37,8 +37,9 @@ import static org.opensearch.ingest.ConfigurationUtils.newConfigurationException
  * through OpenSearch's batch ingest path; a lone document and {@code _simulate} take the same path alone.
  *
  * <p>Never blocks: the look-up of stored documents ({@code skip_existing}) and the inference are asynchronous, and the
- * handler is answered on the inference pool. A document whose fields cannot be embedded fails alone. Immutable and
- * thread-safe: one instance serves every ingest thread.
+ * handler is answered on the inference pool (the rest of the pipeline then runs there until OpenSearch hands the
+ * bulk back to its write pool; cheap next to inference). A document whose fields cannot be embedded fails alone.
+ * Immutable and thread-safe: one instance serves every ingest thread.
  */
 public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
 
@@ -118,7 +119,7 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
      * Runs the sub-batches of {@code batch_size} documents with at most {@value #SUB_BATCHES_IN_FLIGHT} waiting for
      * the inference pool at a time, starting the next as one finishes. OpenSearch's own version starts them all at
      * once, so a bulk of a few thousand documents would put hundreds of model calls into the pool's queue (100 by
-     * default) and see most of them rejected; the pool runs one call at a time anyway.
+     * default) and see most of them rejected, when the pool runs one call at a time anyway (by default).
      */
     @Override
     public void batchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
@@ -170,87 +171,15 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
         try {
             Map<String, Object> source = wrapper.getIngestDocument().getSourceAndMetadata();
             for (Map.Entry<String, String> entry : fieldMap.entrySet()) {
-                List<String> strings = new ArrayList<>();
-                Boolean array = strings(entry.getKey(), sourceValue(source, entry.getKey()), strings);
-                if (array != null) {
-                    document.fields.add(new Field(entry.getValue(), strings, array, embedder.hash(strings, array)));
+                SourceText text = SourceText.read(source, entry.getKey(), ignoreMissing);
+                if (text != null) {
+                    document.fields.add(new Field(entry.getValue(), text, embedder.hash(text)));
                 }
             }
         } catch (RuntimeException e) {
             document.failure = e;
         }
         return document;
-    }
-
-    /**
-     * Puts the strings of a source value into {@code strings}: whether it was an array, or null when the field is
-     * missing or null and {@code ignore_missing} is set.
-     *
-     * @throws IllegalArgumentException naming the field and what it holds when that cannot be embedded
-     */
-    private Boolean strings(String field, Object value, List<String> strings) {
-        if (value == null) {
-            if (ignoreMissing) {
-                return null;
-            }
-            throw new IllegalArgumentException(
-                "field [" + field + "] is missing or null; set [ignore_missing] to true to index documents without it unembedded"
-            );
-        }
-        if (value instanceof String string) {
-            strings.add(string);
-            return false;
-        }
-        if (value instanceof List<?> list) {
-            for (int i = 0; i < list.size(); i++) {
-                if (list.get(i) instanceof String string) {
-                    strings.add(string);
-                } else {
-                    throw new IllegalArgumentException(
-                        "field [" + field + "] must be a string or an array of strings, but its element [" + i + "] is " + describe(list.get(i))
-                    );
-                }
-            }
-            return true;
-        }
-        throw new IllegalArgumentException("field [" + field + "] must be a string or an array of strings, got " + describe(value));
-    }
-
-    private static String describe(Object value) {
-        String type = switch (value) {
-            case null -> "null";
-            case Number n -> "a number";
-            case Boolean b -> "a boolean";
-            case Map<?, ?> m -> "an object";
-            case List<?> l -> "an array";
-            default -> "a " + value.getClass().getSimpleName();
-        };
-        if (value == null) {
-            return type;
-        }
-        String shown = String.valueOf(value);
-        return type + " [" + (shown.length() > 100 ? shown.substring(0, 100) + "..." : shown) + "]";
-    }
-
-    /**
-     * The value at a dotted path of a source: {@code "a.b"} is found as {@code {"a": {"b": ...}}}, as the literal key
-     * {@code {"a.b": ...}} or any mix of the two, all of which OpenSearch maps to the same field. Null when missing.
-     */
-    @SuppressWarnings("unchecked")
-    static Object sourceValue(Map<String, Object> source, String path) {
-        Object value = source.get(path);
-        if (value != null) {
-            return value;
-        }
-        for (int dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
-            if (source.get(path.substring(0, dot)) instanceof Map<?, ?> child) {
-                Object nested = sourceValue((Map<String, Object>) child, path.substring(dot + 1));
-                if (nested != null) {
-                    return nested;
-                }
-            }
-        }
-        return null;
     }
 
     /** Embeds, in one model call, the texts of every field not reused, then writes the targets and answers. */
@@ -369,8 +298,8 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
                 return;
             }
             for (Field field : fields) {
-                Object storedValue = sourceValue(stored, field.target);
-                if (storedValue != null && field.hash.equals(sourceValue(stored, field.target + HASH_SUFFIX))) {
+                Object storedValue = SourceText.valueAt(stored, field.target);
+                if (storedValue != null && field.hash.equals(SourceText.valueAt(stored, field.target + HASH_SUFFIX))) {
                     field.value = storedValue;
                 }
             }
@@ -381,7 +310,7 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
             boolean any = false;
             for (Field field : fields) {
                 if (field.value == null) {
-                    TextEmbedder.Pending pending = embedder.prepare(field.strings, field.array);
+                    TextEmbedder.Pending pending = embedder.prepare(field.text);
                     if (pending.texts().isEmpty()) {
                         // An empty array, or text without a single token: an empty target, no model call.
                         field.value = pending.value(new float[0][], 0);
@@ -418,17 +347,15 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
     /** One source field of one document and, once known, the value of its target. */
     private static final class Field {
         final String target;
-        final List<String> strings;
-        final boolean array;
+        final SourceText text;
         final String hash;
         Object value;
         TextEmbedder.Pending pending;
         int from;
 
-        Field(String target, List<String> strings, boolean array, String hash) {
+        Field(String target, SourceText text, String hash) {
             this.target = target;
-            this.strings = strings;
-            this.array = array;
+            this.text = text;
             this.hash = hash;
         }
     }

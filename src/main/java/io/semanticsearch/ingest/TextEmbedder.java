@@ -62,13 +62,13 @@ final class TextEmbedder {
     }
 
     /**
-     * The SHA-256, in hex, of the strings of a source value together with the model, the input type and the chunking:
+     * The SHA-256, in hex, of a source text together with the model, the input type and the chunking:
      * equal hashes mean that embedding again would give the same target value.
      */
-    String hash(List<String> strings, boolean array) {
+    String hash(SourceText text) {
         MessageDigest digest = MessageDigests.sha256();
-        digest.update((recipe + ";array=" + array + ";").getBytes(StandardCharsets.UTF_8));
-        for (String string : strings) {
+        digest.update((recipe + ";array=" + text.array() + ";").getBytes(StandardCharsets.UTF_8));
+        for (String string : text.strings()) {
             // The length first, so that ["ab", "c"] and ["a", "bc"] differ.
             digest.update((string.length() + ":").getBytes(StandardCharsets.UTF_8));
             digest.update(string.getBytes(StandardCharsets.UTF_8));
@@ -76,10 +76,11 @@ final class TextEmbedder {
         return MessageDigests.toHexString(digest.digest());
     }
 
-    /** Cuts the strings of a source value into the texts the model embeds, remembering how to put the vectors back. */
-    Pending prepare(List<String> strings, boolean array) {
+    /** Cuts a source text into the texts the model embeds, remembering how to put the vectors back. */
+    Pending prepare(SourceText text) {
+        List<String> strings = text.strings();
         if (chunker == null) {
-            return new Pending(strings, null, null, array);
+            return new Pending(strings, null, null, text.array());
         }
         List<String> texts = new ArrayList<>();
         List<Integer> offsets = new ArrayList<>();
@@ -91,7 +92,7 @@ final class TextEmbedder {
                 elements.add(element);
             }
         }
-        return new Pending(texts, offsets, elements, array);
+        return new Pending(texts, offsets, elements, text.array());
     }
 
     /** Embeds {@code texts} on the inference pool; {@code listener} is answered there. */
