@@ -191,6 +191,15 @@ public class IngestIT {
         assertFalse(bulkResponse.toString(), bulkResponse.path("errors").asBoolean());
         assertEquals(afterSecond.path("texts").asLong() + 2, stats(MINILM).path("texts").asLong());
 
+        // A partial update runs the default pipeline on the merged document: other fields changed, nothing embedded.
+        JsonNode beforeUpdate = stats(MINILM);
+        LocalNode.Response update = node.post("/skip-docs/_update/1?refresh=true", "{\"doc\": {\"version\": 4}}");
+        assertEquals(update.toString(), 200, update.status());
+        assertEquals(beforeUpdate.path("texts").asLong(), stats(MINILM).path("texts").asLong());
+        JsonNode updated = node.get("/skip-docs/_doc/1").json().path("_source");
+        assertEquals(4, updated.path("version").asInt());
+        assertEquals(first.path("body_passages"), updated.path("body_passages"));
+
         // A changed title is embedded again; the unchanged body is not.
         JsonNode beforeChange = stats(MINILM);
         String changed = "{\"title\": \"logrotate, the log rotator\", \"body\": " + JSON.valueToTree(LOGROTATE) + "}";
