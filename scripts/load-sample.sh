@@ -14,9 +14,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 base=${1:-http://127.0.0.1:${SEMANTIC_NODE_PORT:-9200}}
 sample="$root/samples/debian-packages.ndjson"
 
-# How vector fields are mapped. Until the semantic_vector field type is merged, "float" keeps vectors in _source
-# only (not indexed, no doc values: nothing to search them with yet). With it, set this to "semantic_vector".
-VECTOR_FIELD_TYPE=${SEMANTIC_SAMPLE_VECTOR_TYPE:-float}
+# How vector fields are mapped: "semantic_vector" (searchable with the semantic query), or "float" to keep the vectors
+# in _source only (not indexed, no doc values), e.g. on a build without the semantic_vector field type.
+VECTOR_FIELD_TYPE=${SEMANTIC_SAMPLE_VECTOR_TYPE:-semantic_vector}
 
 vector_mapping() { # model
   if [ "$VECTOR_FIELD_TYPE" = semantic_vector ]; then
@@ -40,7 +40,7 @@ number() { # key: the first "key":<number> of stdin, or 0
 }
 
 texts_embedded() {
-  call GET '/_plugins/_semantic/stats?filter_path=models.*.texts' | grep -o '"texts":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }'
+  call GET '/_plugins/_semantic/stats?filter_path=nodes.*.models.*.texts' | grep -o '"texts":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }'
 }
 
 command -v curl >/dev/null || { echo "load-sample.sh needs curl" >&2; exit 1; }
@@ -120,4 +120,6 @@ for lang in en zh; do
   echo "$name: $docs documents, $passages body passages"
 done
 echo "texts embedded by this load: $((after - before))"
-echo "search them: curl -s '$base/debian-packages/_search?q=title:game&size=3&filter_path=hits.hits._source.title'"
+echo "search them by meaning, e.g.:"
+echo "  curl -s '$base/debian-packages-en/_search?filter_path=hits.hits._source.title' -H 'Content-Type: application/json' \\"
+echo "    -d '{\"_source\": [\"title\"], \"query\": {\"semantic\": {\"field\": \"title_vec\", \"query\": \"install and upgrade software from the terminal\"}}}'"

@@ -2,12 +2,19 @@ package io.semanticsearch;
 
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
+import io.semanticsearch.embed.SemanticStatsAction;
+import io.semanticsearch.embed.TransportSemanticStatsAction;
 import io.semanticsearch.ingest.SemanticEmbedProcessor;
+import io.semanticsearch.mapper.SemanticCodecService;
+import io.semanticsearch.mapper.SemanticVectorFieldMapper;
+import io.semanticsearch.query.QueryEmbedder;
+import io.semanticsearch.query.SemanticQueryBuilder;
 import io.semanticsearch.rest.RestEmbedAction;
 import io.semanticsearch.rest.RestModelsAction;
 import io.semanticsearch.rest.RestPluginInfoAction;
 import io.semanticsearch.rest.RestStatsAction;
 
+import org.opensearch.action.ActionRequest;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -16,14 +23,21 @@ import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
+import org.opensearch.index.IndexSettings;
+import org.opensearch.index.codec.CodecServiceFactory;
+import org.opensearch.index.mapper.Mapper;
 import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.plugins.EnginePlugin;
 import org.opensearch.plugins.IngestPlugin;
+import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
+import org.opensearch.plugins.SearchPlugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
@@ -39,13 +53,14 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * Entry point OpenSearch loads from {@code plugin-descriptor.properties}: it only wires the capabilities
  * (embedding, vector field, query, ingest, answering) into the node.
  */
-public class SemanticSearchPlugin extends Plugin implements ActionPlugin, IngestPlugin {
+public class SemanticSearchPlugin extends Plugin implements ActionPlugin, MapperPlugin, SearchPlugin, EnginePlugin, IngestPlugin {
 
     /** Every REST path of the plugin starts here. */
     public static final String REST_PREFIX = "/_plugins/_semantic";
@@ -53,8 +68,9 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Ingest
     public static final String NAME = "opensearch-semantic";
 
     private final Settings settings;
+    // Set in createComponents, which runs after getMappers and getQueries: those read them through suppliers.
     private EmbeddingService embeddings;
-    private ClusterService clusterService;
+    private QueryEmbedder queryEmbedder;
     private volatile int maxTexts;
 
     public SemanticSearchPlugin(Settings settings) {
@@ -93,7 +109,6 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Ingest
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
-        this.clusterService = clusterService;
         Path pluginDir = environment.pluginsDir().resolve(NAME);
         ModelRegistry registry = ModelRegistry.load(
             ModelRegistry.standardRoots(pluginDir, environment.configDir()),
@@ -101,9 +116,40 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Ingest
             SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes()
         );
         embeddings = new EmbeddingService(registry, threadPool, SemanticSettings.EMBED_BATCH_SIZE.get(settings));
+        queryEmbedder = new QueryEmbedder(embeddings, clusterService, indexNameExpressionResolver, threadPool);
         maxTexts = SemanticSettings.EMBED_MAX_TEXTS.get(settings);
         clusterService.getClusterSettings().addSettingsUpdateConsumer(SemanticSettings.EMBED_MAX_TEXTS, v -> maxTexts = v);
-        return List.of(embeddings);
+        return List.of(embeddings, queryEmbedder);
+    }
+
+    @Override
+    public Map<String, Mapper.TypeParser> getMappers() {
+        return Map.of(
+            SemanticVectorFieldMapper.CONTENT_TYPE,
+            SemanticVectorFieldMapper.typeParser(() -> embeddings == null ? null : embeddings.registry())
+        );
+    }
+
+    @Override
+    public List<QuerySpec<?>> getQueries() {
+        Supplier<QueryEmbedder> embedder = () -> queryEmbedder;
+        return List.of(
+            new QuerySpec<>(
+                SemanticQueryBuilder.NAME,
+                in -> new SemanticQueryBuilder(in, embedder),
+                parser -> SemanticQueryBuilder.fromXContent(parser, embedder)
+            )
+        );
+    }
+
+    @Override
+    public Optional<CodecServiceFactory> getCustomCodecServiceFactory(IndexSettings indexSettings) {
+        return SemanticCodecService.appliesTo(indexSettings) ? Optional.of(SemanticCodecService::new) : Optional.empty();
+    }
+
+    @Override
+    public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
+        return List.of(new ActionHandler<>(SemanticStatsAction.INSTANCE, TransportSemanticStatsAction.class));
     }
 
     @Override
@@ -127,7 +173,7 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Ingest
             new RestPluginInfoAction(embeddings.registry()),
             new RestModelsAction(embeddings.registry()),
             new RestEmbedAction(embeddings, () -> maxTexts),
-            new RestStatsAction(embeddings, () -> clusterService.getNodeName(), SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes())
+            new RestStatsAction()
         );
     }
 

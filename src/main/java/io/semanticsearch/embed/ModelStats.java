@@ -2,6 +2,9 @@ package io.semanticsearch.embed;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
@@ -13,7 +16,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Counters of one model on this node since it started. Thread-safe and lock-free on the recording side; the
  * latency histogram is HdrHistogram's {@link Recorder} (OpenSearch ships it), accumulated on read.
  */
-public final class ModelStats implements ToXContentFragment {
+public final class ModelStats {
 
     private static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(10);
 
@@ -68,21 +71,86 @@ public final class ModelStats implements ToXContentFragment {
         return totalLatency.copy();
     }
 
-    @Override
-    public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-        Histogram snapshot = latencySnapshot();
-        builder.field("requests", requests.sum());
-        builder.field("texts", texts());
-        builder.field("tokens", tokens());
-        builder.field("batches", batches());
-        builder.field("rejections", rejections());
-        builder.field("failures", failures());
-        builder.startObject("latency_ms");
-        builder.field("mean", snapshot.getTotalCount() == 0 ? 0.0 : snapshot.getMean() / 1000.0);
-        builder.field("p50", snapshot.getValueAtPercentile(50) / 1000.0);
-        builder.field("p99", snapshot.getValueAtPercentile(99) / 1000.0);
-        builder.field("max", snapshot.getMaxValue() / 1000.0);
-        builder.endObject();
-        return builder;
+    /** The counters now, in a form that travels between nodes. */
+    public Snapshot snapshot(long modelBytes) {
+        Histogram histogram = latencySnapshot();
+        return new Snapshot(
+            modelBytes,
+            requests.sum(),
+            texts(),
+            tokens(),
+            batches(),
+            rejections(),
+            failures(),
+            histogram.getTotalCount() == 0 ? 0.0 : histogram.getMean() / 1000.0,
+            histogram.getValueAtPercentile(50) / 1000.0,
+            histogram.getValueAtPercentile(99) / 1000.0,
+            histogram.getMaxValue() / 1000.0
+        );
+    }
+
+    /** One model's counters on one node at one moment; latencies in milliseconds. */
+    public record Snapshot(
+        long modelBytes,
+        long requests,
+        long texts,
+        long tokens,
+        long batches,
+        long rejections,
+        long failures,
+        double meanMs,
+        double p50Ms,
+        double p99Ms,
+        double maxMs
+    ) implements Writeable, ToXContentFragment {
+
+        public static Snapshot readFrom(StreamInput in) throws IOException {
+            return new Snapshot(
+                in.readVLong(),
+                in.readVLong(),
+                in.readVLong(),
+                in.readVLong(),
+                in.readVLong(),
+                in.readVLong(),
+                in.readVLong(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble()
+            );
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeVLong(modelBytes);
+            out.writeVLong(requests);
+            out.writeVLong(texts);
+            out.writeVLong(tokens);
+            out.writeVLong(batches);
+            out.writeVLong(rejections);
+            out.writeVLong(failures);
+            out.writeDouble(meanMs);
+            out.writeDouble(p50Ms);
+            out.writeDouble(p99Ms);
+            out.writeDouble(maxMs);
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.field("model_bytes", modelBytes);
+            builder.field("requests", requests);
+            builder.field("texts", texts);
+            builder.field("tokens", tokens);
+            builder.field("batches", batches);
+            builder.field("rejections", rejections);
+            builder.field("failures", failures);
+            builder.startObject("latency_ms");
+            builder.field("mean", meanMs);
+            builder.field("p50", p50Ms);
+            builder.field("p99", p99Ms);
+            builder.field("max", maxMs);
+            builder.endObject();
+            return builder;
+        }
     }
 }

@@ -60,7 +60,7 @@ public final class IngestBenchmark {
     private static final int MODEL_BATCH = 32;
     private static final int MAX_TOKENS = 200;
     private static final int OVERLAP = 40;
-    private static final String VECTOR = "{\"type\": \"float\", \"index\": false, \"doc_values\": false}";
+    private static final String VECTOR = "{\"type\": \"semantic_vector\", \"model\": \"" + MODEL + "\"}";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -216,7 +216,8 @@ public final class IngestBenchmark {
 
     /** Seconds the node's model has spent in embed calls since it started: mean latency times calls. */
     private static double modelSeconds() throws Exception {
-        JsonNode stats = JSON.readTree(check(send("GET", "/_plugins/_semantic/stats", null))).path("models").path(MODEL);
+        JsonNode stats = JSON.readTree(check(send("GET", "/_plugins/_semantic/stats", null))).path("nodes").elements().next()
+            .path("models").path(MODEL);
         return stats.path("requests").asLong() * stats.path("latency_ms").path("mean").asDouble() / 1000;
     }
 

@@ -115,7 +115,7 @@ public class EmbeddingIT {
         assertEquals(2, response.json().path("embeddings").size());
         assertEquals(384, response.json().path("embeddings").path(1).size());
         assertEquals(before + 2, statsTexts("all-minilm-l6-v2"));
-        JsonNode stats = node.get("/_plugins/_semantic/stats").json().path("models").path("all-minilm-l6-v2");
+        JsonNode stats = modelStats("all-minilm-l6-v2");
         assertTrue(stats.toString(), stats.path("tokens").asLong() > 0);
         assertTrue(stats.toString(), stats.path("model_bytes").asLong() > 80_000_000);
         assertTrue(stats.toString(), stats.path("batches").asLong() > 0);
@@ -149,7 +149,7 @@ public class EmbeddingIT {
             texts.append(i == 0 ? "" : ",").append("\"passage number ").append(i).append(" about log rotation and disk space\"");
         }
         String body = "{\"texts\": [" + texts + "]}";
-        long rejectionsBefore = node.get("/_plugins/_semantic/stats").json().path("models").path("all-minilm-l6-v2").path("rejections").asLong();
+        long rejectionsBefore = modelStats("all-minilm-l6-v2").path("rejections").asLong();
         ExecutorService clients = Executors.newFixedThreadPool(12);
         try {
             List<CompletableFuture<LocalNode.Response>> calls = new ArrayList<>();
@@ -170,7 +170,7 @@ public class EmbeddingIT {
             }
             assertTrue("ok " + ok, ok >= 1);
             assertTrue("no request was rejected by a pool with queue_size 2", rejected >= 1);
-            long rejectionsAfter = node.get("/_plugins/_semantic/stats").json().path("models").path("all-minilm-l6-v2").path("rejections").asLong();
+            long rejectionsAfter = modelStats("all-minilm-l6-v2").path("rejections").asLong();
             assertEquals(rejectionsBefore + rejected, rejectionsAfter);
         } finally {
             clients.shutdownNow();
@@ -186,7 +186,16 @@ public class EmbeddingIT {
     }
 
     private static long statsTexts(String model) {
-        return node.get("/_plugins/_semantic/stats").json().path("models").path(model).path("texts").asLong();
+        return modelStats(model).path("texts").asLong();
+    }
+
+    /** The model's counters on the (only) node, through the cluster-wide stats API. */
+    private static JsonNode modelStats(String model) {
+        JsonNode stats = node.get("/_plugins/_semantic/stats").json();
+        assertEquals(stats.toString(), 1, stats.path("_nodes").path("successful").asInt());
+        JsonNode onlyNode = stats.path("nodes").elements().next();
+        assertEquals(stats.toString(), "embedding", onlyNode.path("name").asText());
+        return onlyNode.path("models").path(model);
     }
 
     static List<JsonNode> oracle(String model) throws IOException {

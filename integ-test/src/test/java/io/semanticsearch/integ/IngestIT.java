@@ -25,11 +25,7 @@ public class IngestIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MINILM = "all-minilm-l6-v2";
-    /**
-     * Vectors are stored but not indexed until the {@code semantic_vector} field type is in main; then this becomes
-     * {@code {"type": "semantic_vector", "model": ...}}.
-     */
-    private static final String VECTOR_MAPPING = "{\"type\": \"float\", \"index\": false, \"doc_values\": false}";
+    private static final String VECTOR_MAPPING = "{\"type\": \"semantic_vector\", \"model\": \"" + MINILM + "\"}";
     private static final String HASH_MAPPING = "{\"type\": \"keyword\", \"index\": false, \"doc_values\": false}";
 
     private static final String LOGROTATE = "Logrotate is designed to ease administration of systems that generate large numbers "
@@ -240,42 +236,70 @@ public class IngestIT {
     }
 
     @Test
-    public void passagesAreNestedDocumentsInEnglishAndChinese() {
+    public void passagesAreSearchedByMeaningInEnglishAndChinese() {
+        // One index, a model per language: English passages in body_passages, Chinese ones in body_passages_zh.
+        // (An "if" makes OpenSearch run the processor one document at a time: this checks that path too.)
         putPipeline("passages-pipeline", """
             {"processors": [
               {"semantic_embed": {"field_map": {"body": "body_passages"}, "chunking": {"max_tokens": 40, "overlap_tokens": 10},
                                   "if": "ctx.lang == 'en'"}},
-              {"semantic_embed": {"field_map": {"body": "body_passages"}, "model": "bge-small-zh-v1.5",
+              {"semantic_embed": {"field_map": {"body": "body_passages_zh"}, "model": "bge-small-zh-v1.5",
                                   "chunking": {"max_tokens": 40}, "if": "ctx.lang == 'zh'"}}]}""");
-        createIndex("passages", "passages-pipeline", mappings());
+        createIndex("passages", "passages-pipeline", mappings() + ", \"lang\": {\"type\": \"keyword\"}, "
+            + "\"body_passages_zh\": {\"type\": \"nested\", \"properties\": {\"text\": {\"type\": \"text\"}, "
+            + "\"offset\": {\"type\": \"integer\"}, \"vector\": {\"type\": \"semantic_vector\", \"model\": \"bge-small-zh-v1.5\"}}}");
         String chinese = "日志轮转工具可以压缩和发送系统日志。它适合产生大量日志文件的系统！每个日志文件可以每天、每周或每月处理一次。"
             + "它是从定时任务运行的吗？通常它作为每日定时任务运行。除非按大小轮转，否则一天内不会修改同一个日志两次。";
-        String bulk = "{\"index\": {\"_index\": \"passages\", \"_id\": \"en\"}}\n{\"lang\": \"en\", \"body\": "
-            + JSON.valueToTree(LOGROTATE) + "}\n{\"index\": {\"_index\": \"passages\", \"_id\": \"zh\"}}\n{\"lang\": \"zh\", \"body\": "
-            + JSON.valueToTree(chinese) + "}\n";
-        JsonNode bulkResponse = node.post("/_bulk?refresh=true", bulk).json();
+        StringBuilder bulk = new StringBuilder();
+        bulk.append("{\"index\": {\"_index\": \"passages\", \"_id\": \"en\"}}\n{\"lang\": \"en\", \"body\": ").append(quoted(LOGROTATE)).append("}\n");
+        bulk.append("{\"index\": {\"_index\": \"passages\", \"_id\": \"zh\"}}\n{\"lang\": \"zh\", \"body\": ").append(quoted(chinese)).append("}\n");
+        String[] others = {
+            "Rsync copies files between hosts. It sends only the differences between the source files and the existing files.",
+            "GIMP is an image editor for photo retouching, image composition and image authoring." };
+        for (int i = 0; i < others.length; i++) {
+            bulk.append("{\"index\": {\"_index\": \"passages\", \"_id\": \"other-").append(i).append("\"}}\n");
+            bulk.append("{\"lang\": \"en\", \"body\": ").append(quoted(others[i])).append("}\n");
+        }
+        JsonNode bulkResponse = node.post("/_bulk?refresh=true", bulk.toString()).json();
         assertFalse(bulkResponse.toString(), bulkResponse.path("errors").asBoolean());
 
-        JsonNode zh = node.get("/passages/_doc/zh").json().path("_source").path("body_passages");
+        JsonNode zh = node.get("/passages/_doc/zh").json().path("_source").path("body_passages_zh");
         assertTrue(zh.toString(), zh.size() >= 2);
         for (JsonNode passage : zh) {
             assertEquals(512, passage.path("vector").size());
             assertTrue(passage.path("text").asText(), passage.path("text").asText().matches("(?s).*[。！？]"));
         }
 
-        // Each passage is a nested document of its own: a nested query finds the passage, inner_hits shows it.
-        LocalNode.Response search = node.post("/passages/_search", """
-            {"_source": false, "query": {"nested": {"path": "body_passages", "query": {"match": {"body_passages.text": "cron"}},
-              "inner_hits": {"_source": ["body_passages.text", "body_passages.offset"]}}}}""");
-        assertEquals(search.toString(), 200, search.status());
-        JsonNode hits = search.json().path("hits").path("hits");
-        assertEquals(search.body(), 1, hits.size());
-        assertEquals("en", hits.path(0).path("_id").asText());
-        JsonNode inner = hits.path(0).path("inner_hits").path("body_passages").path("hits").path("hits").path(0);
-        String text = inner.path("_source").path("text").asText();
-        assertTrue(inner.toString(), text.contains("cron"));
-        int offset = inner.path("_source").path("offset").asInt();
+        // The semantic query inside a nested query: documents by their best passage, inner_hits shows that passage.
+        JsonNode hit = searchPassages("body_passages", "which program runs every day from cron to rotate old logs?");
+        assertEquals(hit.toString(), "en", hit.path("_id").asText());
+        JsonNode passage = hit.path("inner_hits").path("body_passages").path("hits").path("hits").path(0).path("_source");
+        String text = passage.path("text").asText();
+        assertTrue(passage.toString(), text.matches("(?s).*(cron|daily|every day).*"));
+        int offset = passage.path("offset").asInt();
         assertEquals(text, LOGROTATE.substring(offset, offset + text.length()));
+
+        assertEquals("other-0", searchPassages("body_passages", "synchronise directories over the network").path("_id").asText());
+        JsonNode zhHit = searchPassages("body_passages_zh", "日志多久处理一次");
+        assertEquals(zhHit.toString(), "zh", zhHit.path("_id").asText());
+        String zhText = zhHit.path("inner_hits").path("body_passages_zh").path("hits").path("hits").path(0).path("_source").path("text").asText();
+        assertTrue(zhText, zhText.contains("每天、每周或每月"));
+    }
+
+    /** A string as a JSON string literal. */
+    private static String quoted(String text) {
+        return JSON.getNodeFactory().textNode(text).toString();
+    }
+
+    /** The best document of a semantic search over passages, with its best passage in inner_hits. */
+    private static JsonNode searchPassages(String path, String query) {
+        LocalNode.Response search = node.post("/passages/_search", """
+            {"_source": false, "size": 1,
+             "query": {"nested": {"path": "%s", "score_mode": "max",
+               "query": {"semantic": {"field": "%s.vector", "query": %s, "k": 3}},
+               "inner_hits": {"size": 1, "_source": ["%s.text", "%s.offset"]}}}}""".formatted(path, path, JSON.valueToTree(query), path, path));
+        assertEquals(search.toString(), 200, search.status());
+        return search.json().path("hits").path("hits").path(0);
     }
 
     @Test
@@ -330,7 +354,10 @@ public class IngestIT {
         assertTrue(response.body(), response.body().contains(expected));
     }
 
+    /** The model's counters on the (only) node. */
     private static JsonNode stats(String model) {
-        return node.get("/_plugins/_semantic/stats").json().path("models").path(model);
+        JsonNode stats = node.get("/_plugins/_semantic/stats").json();
+        assertEquals(stats.toString(), 1, stats.path("_nodes").path("successful").asInt());
+        return stats.path("nodes").elements().next().path("models").path(model);
     }
 }

@@ -12,7 +12,11 @@ import java.util.Set;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-/** Our plugin and the k-NN plugin load on the same node, and the k-NN plugin still works there. */
+/**
+ * Our plugin and the k-NN plugin load on the same node and both work there: each provides the codec of its own
+ * indices only (k-NN those with {@code index.knn: true}, we all others), so neither index is refused for having two,
+ * and a {@code semantic_vector} field is refused in a k-NN index, whose codec would drop its index options.
+ */
 public class KnnCoexistenceIT {
 
     private static LocalNode node;
@@ -59,5 +63,35 @@ public class KnnCoexistenceIT {
             {"query": {"knn": {"v": {"vector": [1.1, 0.9], "k": 1}}}, "size": 1}""");
         assertEquals(hits.toString(), 200, hits.status());
         assertEquals(hits.body(), "near", hits.json().path("hits").path("hits").path(0).path("_id").asText());
+    }
+
+    @Test
+    public void semanticVectorIndexWorksBesideAKnnIndex() {
+        LocalNode.Response created = node.put("/semantic-docs", """
+            {"settings": {"index": {"number_of_shards": 2, "number_of_replicas": 0}},
+             "mappings": {"properties": {"v": {"type": "semantic_vector", "dims": 2, "similarity": "l2_norm",
+                "index_options": {"type": "int8_hnsw", "m": 8}}}}}""");
+        assertEquals(created.toString(), 200, created.status());
+        LocalNode.Response bulk = node.post("/semantic-docs/_bulk?refresh=true", """
+            {"index": {"_id": "near"}}
+            {"v": [1.0, 1.0]}
+            {"index": {"_id": "far"}}
+            {"v": [9.0, 9.0]}
+            """);
+        assertEquals(bulk.toString(), 200, bulk.status());
+        assertEquals(bulk.body(), false, bulk.json().path("errors").asBoolean());
+        LocalNode.Response hits = node.post("/semantic-docs/_search", """
+            {"query": {"semantic": {"field": "v", "vector": [1.1, 0.9], "k": 1}}, "size": 1}""");
+        assertEquals(hits.toString(), 200, hits.status());
+        assertEquals(hits.body(), "near", hits.json().path("hits").path("hits").path(0).path("_id").asText());
+    }
+
+    @Test
+    public void semanticVectorIsRefusedInAKnnIndex() {
+        LocalNode.Response refused = node.put("/knn-with-semantic", """
+            {"settings": {"index": {"knn": true}},
+             "mappings": {"properties": {"v": {"type": "semantic_vector", "dims": 2}}}}""");
+        assertEquals(refused.toString(), 400, refused.status());
+        assertTrue(refused.body(), refused.body().contains("[semantic_vector] field [v] cannot be used in an index with [index.knn: true]"));
     }
 }

@@ -1,0 +1,131 @@
+package io.semanticsearch.embed;
+
+import org.opensearch.action.ActionType;
+import org.opensearch.action.FailedNodeException;
+import org.opensearch.action.support.nodes.BaseNodeResponse;
+import org.opensearch.action.support.nodes.BaseNodesRequest;
+import org.opensearch.action.support.nodes.BaseNodesResponse;
+import org.opensearch.cluster.ClusterName;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.xcontent.ToXContentFragment;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.transport.TransportRequest;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Gathers every node's inference counters ({@link ModelStats}) for {@code GET /_plugins/_semantic/stats}: each node
+ * embeds on its own, so the cluster's picture is the sum of its nodes, as in {@code _nodes/stats}.
+ */
+public final class SemanticStatsAction extends ActionType<SemanticStatsAction.Response> {
+
+    public static final String NAME = "cluster:monitor/semantic/stats";
+    public static final SemanticStatsAction INSTANCE = new SemanticStatsAction();
+
+    private SemanticStatsAction() {
+        super(NAME, Response::new);
+    }
+
+    /** Which nodes to ask: all by default, or the ids, names and selectors OpenSearch understands. */
+    public static final class Request extends BaseNodesRequest<Request> {
+        public Request(String... nodeIds) {
+            super(nodeIds);
+        }
+
+        public Request(StreamInput in) throws IOException {
+            super(in);
+        }
+    }
+
+    /** What one node is asked; it carries nothing, the node reports all its models. */
+    public static final class NodeRequest extends TransportRequest {
+        public NodeRequest() {}
+
+        public NodeRequest(StreamInput in) throws IOException {
+            super(in);
+        }
+    }
+
+    /** One node's models: their counters and the node's model memory against its cap. */
+    public static final class NodeResponse extends BaseNodeResponse implements ToXContentFragment {
+        private final Map<String, ModelStats.Snapshot> models;
+        private final long maxModelBytes;
+
+        public NodeResponse(DiscoveryNode node, Map<String, ModelStats.Snapshot> models, long maxModelBytes) {
+            super(node);
+            this.models = models;
+            this.maxModelBytes = maxModelBytes;
+        }
+
+        public NodeResponse(StreamInput in) throws IOException {
+            super(in);
+            models = in.readOrderedMap(StreamInput::readString, ModelStats.Snapshot::readFrom);
+            maxModelBytes = in.readVLong();
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            super.writeTo(out);
+            out.writeMap(models, StreamOutput::writeString, (o, s) -> s.writeTo(o));
+            out.writeVLong(maxModelBytes);
+        }
+
+        public Map<String, ModelStats.Snapshot> models() {
+            return models;
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.field("name", getNode().getName());
+            builder.startObject("models");
+            long total = 0;
+            for (Map.Entry<String, ModelStats.Snapshot> model : models.entrySet()) {
+                total += model.getValue().modelBytes();
+                builder.startObject(model.getKey());
+                model.getValue().toXContent(builder, params);
+                builder.endObject();
+            }
+            builder.endObject();
+            builder.field("models_bytes", total);
+            builder.field("models_max_bytes", maxModelBytes);
+            return builder;
+        }
+    }
+
+    /** Every node's answer, keyed by node id in the JSON. */
+    public static final class Response extends BaseNodesResponse<NodeResponse> implements ToXContentFragment {
+        public Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures) {
+            super(clusterName, nodes, failures);
+        }
+
+        public Response(StreamInput in) throws IOException {
+            super(in);
+        }
+
+        @Override
+        protected List<NodeResponse> readNodesFrom(StreamInput in) throws IOException {
+            return in.readList(NodeResponse::new);
+        }
+
+        @Override
+        protected void writeNodesTo(StreamOutput out, List<NodeResponse> nodes) throws IOException {
+            out.writeList(nodes);
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject("nodes");
+            for (NodeResponse node : getNodes()) {
+                builder.startObject(node.getNode().getId());
+                node.toXContent(builder, params);
+                builder.endObject();
+            }
+            builder.endObject();
+            return builder;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.semanticsearch.mapper;
+
+import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
+
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.FilterCodec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
+import org.opensearch.index.IndexSettings;
+import org.opensearch.index.codec.CodecService;
+import org.opensearch.index.codec.CodecServiceConfig;
+import org.opensearch.index.mapper.MapperService;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Gives each {@code semantic_vector} field the Lucene vectors format of its {@code index_options}: every codec the
+ * index may use ({@code index.codec}: default, best_compression, zstd, composite...) is wrapped so that only its
+ * vectors format changes. Segments record each field's format by its SPI name, so they are read back by stock
+ * Lucene, with or without this plugin. Core OpenSearch has no per-field vectors-format hook, hence this codec service.
+ */
+public final class SemanticCodecService extends CodecService {
+
+    private final MapperService mapperService;
+    private final Map<String, Codec> wrapped = new ConcurrentHashMap<>();
+
+    public SemanticCodecService(CodecServiceConfig config) {
+        super(config.getMapperService(), config.getIndexSettings(), config.getLogger(), config.getAdditionalCodecs());
+        this.mapperService = config.getMapperService();
+    }
+
+    /**
+     * Whether an index gets this codec service: all but those whose codec the k-NN plugin ({@code index.knn}) or
+     * neural-search ({@code index.sparse}) provide, since two plugins providing one for the same index make it fail.
+     */
+    public static boolean appliesTo(IndexSettings indexSettings) {
+        for (String setting : SemanticVectorFieldMapper.FOREIGN_CODEC_SETTINGS) {
+            // Read raw: those settings are registered by the other plugins, which may not be installed.
+            if (indexSettings.getSettings().getAsBoolean(setting, false)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public Codec codec(String name) {
+        Codec codec = super.codec(name);
+        if (mapperService == null) {
+            return codec; // no mappings to read formats from, e.g. when a shard is only being inspected
+        }
+        return wrapped.computeIfAbsent(name, n -> new SemanticVectorsCodec(codec, mapperService));
+    }
+
+    /** A codec that is its delegate in everything but the vectors format of semantic_vector fields. */
+    static final class SemanticVectorsCodec extends FilterCodec {
+
+        private final KnnVectorsFormat vectorsFormat;
+
+        SemanticVectorsCodec(Codec delegate, MapperService mapperService) {
+            super(delegate.getName(), delegate);
+            KnnVectorsFormat fallback = delegate.knnVectorsFormat();
+            this.vectorsFormat = new PerFieldKnnVectorsFormat() {
+                @Override
+                public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                    if (mapperService.fieldType(field) instanceof SemanticVectorFieldType semantic) {
+                        return semantic.indexOptions().format();
+                    }
+                    // Nesting one per-field format in another would record the outer one's name: unwrap.
+                    return fallback instanceof PerFieldKnnVectorsFormat perField ? perField.getKnnVectorsFormatForField(field) : fallback;
+                }
+
+                @Override
+                public int getMaxDimensions(String field) {
+                    if (mapperService.fieldType(field) instanceof SemanticVectorFieldType) {
+                        return SemanticVectorFieldMapper.MAX_DIMS;
+                    }
+                    return fallback.getMaxDimensions(field);
+                }
+            };
+        }
+
+        @Override
+        public KnnVectorsFormat knnVectorsFormat() {
+            return vectorsFormat;
+        }
+    }
+}

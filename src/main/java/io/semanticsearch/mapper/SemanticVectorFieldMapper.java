@@ -1,0 +1,454 @@
+package io.semanticsearch.mapper;
+
+import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.embed.ModelRegistry;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.FieldExistsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.join.BitSetProducer;
+import org.opensearch.common.logging.HeaderWarning;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.xcontent.support.XContentMapValues;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.core.xcontent.XContentParser.Token;
+import org.opensearch.index.fielddata.IndexFieldData;
+import org.opensearch.index.mapper.ArraySourceValueFetcher;
+import org.opensearch.index.mapper.FieldMapper;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.mapper.MapperParsingException;
+import org.opensearch.index.mapper.ParametrizedFieldMapper;
+import org.opensearch.index.mapper.ParseContext;
+import org.opensearch.index.mapper.TextSearchInfo;
+import org.opensearch.index.mapper.ValueFetcher;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.index.query.QueryShardException;
+import org.opensearch.search.lookup.SearchLookup;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The {@code semantic_vector} field: one float vector per document in Lucene's HNSW graph (or a quantized or flat
+ * variant, see {@link VectorIndexType}), plus the name of the model that embeds query text for it. The vectors
+ * format of each field is chosen by {@link SemanticCodecService}; every mapping parameter is fixed at creation,
+ * since merges re-read the mapping to write segments.
+ */
+public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
+
+    public static final String CONTENT_TYPE = "semantic_vector";
+    /** Lucene's own formats stop at 1024; {@link SemanticCodecService} raises the limit for our fields to this. */
+    public static final int MAX_DIMS = 4096;
+    /** Index settings of plugins that own the vectors format of their indices (k-NN, neural-search sparse). */
+    static final List<String> FOREIGN_CODEC_SETTINGS = List.of("index.knn", "index.sparse");
+
+    private static final Logger logger = LogManager.getLogger(SemanticVectorFieldMapper.class);
+
+    private static SemanticVectorFieldMapper toType(FieldMapper in) {
+        return (SemanticVectorFieldMapper) in;
+    }
+
+    /** Parses {@code semantic_vector} mappings; refuses them in indices whose vectors format another plugin owns. */
+    public static TypeParser typeParser(Supplier<ModelRegistry> registry) {
+        return new TypeParser((name, parserContext) -> {
+            refuseForeignCodec(name, parserContext.getSettings());
+            return new Builder(name, registry);
+        });
+    }
+
+    private static void refuseForeignCodec(String name, Settings indexSettings) {
+        for (String setting : FOREIGN_CODEC_SETTINGS) {
+            if (indexSettings.getAsBoolean(setting, false)) {
+                // That plugin's codec would give the field Lucene's default format: our index_options would be lost.
+                throw new MapperParsingException(
+                    "["
+                        + CONTENT_TYPE
+                        + "] field ["
+                        + name
+                        + "] cannot be used in an index with ["
+                        + setting
+                        + ": true], whose vectors format belongs to another plugin; "
+                        + "put it in an index without ["
+                        + setting
+                        + "]"
+                );
+            }
+        }
+    }
+
+    public static final class Builder extends ParametrizedFieldMapper.Builder {
+
+        private final Parameter<Integer> dims = new Parameter<Integer>(
+            "dims",
+            false,
+            () -> null,
+            (n, c, o) -> parseDims(o),
+            m -> toType(m).fieldType().dims
+        ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
+
+        private final Parameter<String> model = new Parameter<String>(
+            "model",
+            false,
+            () -> null,
+            (n, c, o) -> XContentMapValues.nodeStringValue(o),
+            m -> toType(m).fieldType().modelName
+        ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
+
+        private final Parameter<VectorSimilarity> similarity = new Parameter<>(
+            "similarity",
+            false,
+            () -> VectorSimilarity.COSINE,
+            (n, c, o) -> parseSimilarity(o),
+            m -> toType(m).fieldType().similarity
+        ).setSerializer((b, n, v) -> b.field(n, v.mappingName()), VectorSimilarity::mappingName).alwaysSerialize();
+
+        private final Parameter<VectorIndexOptions> indexOptions = new Parameter<>(
+            "index_options",
+            false,
+            () -> VectorIndexOptions.DEFAULT,
+            (n, c, o) -> VectorIndexOptions.parse(o),
+            m -> toType(m).fieldType().indexOptions
+        ).setSerializer((b, n, v) -> v.toXContent(b, n), VectorIndexOptions::toString).alwaysSerialize();
+
+        private final Parameter<Map<String, String>> meta = Parameter.metaParam();
+
+        private final Supplier<ModelRegistry> registry;
+
+        public Builder(String name, Supplier<ModelRegistry> registry) {
+            super(name);
+            this.registry = registry;
+        }
+
+        @Override
+        protected List<Parameter<?>> getParameters() {
+            return List.of(dims, model, similarity, indexOptions, meta);
+        }
+
+        @Override
+        public SemanticVectorFieldMapper build(BuilderContext context) {
+            String fullName = buildFullName(context);
+            if (copyTo.build().copyToFields().isEmpty() == false) {
+                throw new MapperParsingException("[" + CONTENT_TYPE + "] field [" + fullName + "] does not support [copy_to]");
+            }
+            MultiFields multiFields = multiFieldsBuilder.build(this, context);
+            if (multiFields.iterator().hasNext()) {
+                throw new MapperParsingException("[" + CONTENT_TYPE + "] field [" + fullName + "] does not support multi-fields [fields]");
+            }
+            ResolvedModel resolved = resolveModel(fullName, model.getValue(), dims.getValue(), registry.get());
+            SemanticVectorFieldType fieldType = new SemanticVectorFieldType(
+                fullName,
+                resolved.dims(),
+                resolved.name(),
+                similarity.getValue(),
+                indexOptions.getValue(),
+                meta.getValue()
+            );
+            return new SemanticVectorFieldMapper(name, fieldType, multiFields, copyTo.build());
+        }
+    }
+
+    private static Integer parseDims(Object value) {
+        if (value instanceof Integer == false && value instanceof Long == false) {
+            throw new MapperParsingException("[dims] must be an integer, got [" + value + "]");
+        }
+        long dims = ((Number) value).longValue();
+        if (dims < 1 || dims > MAX_DIMS) {
+            throw new MapperParsingException("[dims] must be between 1 and " + MAX_DIMS + ", got [" + dims + "]");
+        }
+        return (int) dims;
+    }
+
+    private static VectorSimilarity parseSimilarity(Object value) {
+        try {
+            return VectorSimilarity.fromMapping(String.valueOf(value));
+        } catch (IllegalArgumentException e) {
+            throw new MapperParsingException(e.getMessage());
+        }
+    }
+
+    /** The model a field ends up with ({@code null}: none, so only vectors can query it) and its dims. */
+    record ResolvedModel(String name, int dims) {}
+
+    /**
+     * Fills in what the mapping left out: the model defaults to the registry's default when the dims agree (a field
+     * mapped for another model's vectors gets none rather than a wrong one), and the dims come from the model.
+     *
+     * <p>A named model this node has not loaded is accepted when {@code dims} is given, with a warning: mappings are
+     * parsed again on every node at recovery, and a node missing a custom model must still open the index. Text
+     * queries then fail with the model's name.
+     */
+    static ResolvedModel resolveModel(String field, String model, Integer dims, ModelRegistry registry) {
+        if (registry == null || (model == null && registry.defaultModelName() == null)) {
+            if (dims == null) {
+                throw new MapperParsingException(
+                    "[" + CONTENT_TYPE + "] field [" + field + "] needs [dims]: no embedding model is loaded to take them from"
+                );
+            }
+            return new ResolvedModel(model, dims);
+        }
+        if (model == null) {
+            EmbeddingModel fallback = registry.defaultModel();
+            boolean fits = dims == null || dims == fallback.dims();
+            return fits ? new ResolvedModel(fallback.name(), fallback.dims()) : new ResolvedModel(null, dims);
+        }
+        EmbeddingModel named;
+        try {
+            named = registry.get(model);
+        } catch (IllegalArgumentException e) {
+            if (dims == null) {
+                throw new MapperParsingException("[" + CONTENT_TYPE + "] field [" + field + "] has [model] [" + model + "]: " + e.getMessage());
+            }
+            String warning = "[" + CONTENT_TYPE + "] field [" + field + "] names [model] [" + model + "], which is not loaded on this "
+                + "node; queries with text on it will fail here: " + e.getMessage();
+            HeaderWarning.addWarning(warning);
+            logger.warn(warning);
+            return new ResolvedModel(model, dims);
+        }
+        if (dims != null && dims != named.dims()) {
+            throw new MapperParsingException(
+                "["
+                    + CONTENT_TYPE
+                    + "] field ["
+                    + field
+                    + "] has [dims] ["
+                    + dims
+                    + "] but [model] ["
+                    + model
+                    + "] makes vectors of ["
+                    + named.dims()
+                    + "] dims; leave [dims] out or make them match"
+            );
+        }
+        return new ResolvedModel(named.name(), named.dims());
+    }
+
+    /** The query-time view of a {@code semantic_vector} field: what the semantic query and the RAG code build on. */
+    public static final class SemanticVectorFieldType extends MappedFieldType {
+
+        private final int dims;
+        private final String modelName;
+        private final VectorSimilarity similarity;
+        private final VectorIndexOptions indexOptions;
+
+        public SemanticVectorFieldType(
+            String name,
+            int dims,
+            String modelName,
+            VectorSimilarity similarity,
+            VectorIndexOptions indexOptions,
+            Map<String, String> meta
+        ) {
+            super(name, true, false, false, TextSearchInfo.NONE, meta);
+            this.dims = dims;
+            this.modelName = modelName;
+            this.similarity = similarity;
+            this.indexOptions = indexOptions;
+        }
+
+        public int dims() {
+            return dims;
+        }
+
+        /** The model that embeds query text for this field, or {@code null} when it has none. */
+        public String modelName() {
+            return modelName;
+        }
+
+        public VectorSimilarity similarity() {
+            return similarity;
+        }
+
+        public VectorIndexOptions indexOptions() {
+            return indexOptions;
+        }
+
+        @Override
+        public String typeName() {
+            return CONTENT_TYPE;
+        }
+
+        /**
+         * Checks that {@code vector} can be indexed in or searched against this field.
+         *
+         * @throws IllegalArgumentException naming the field and the problem
+         */
+        public void checkVector(float[] vector) {
+            if (vector.length != dims) {
+                throw new IllegalArgumentException(
+                    "field [" + name() + "] takes vectors of [" + dims + "] dims, got a vector of [" + vector.length + "]"
+                );
+            }
+            for (int i = 0; i < vector.length; i++) {
+                if (Float.isFinite(vector[i]) == false) {
+                    throw new IllegalArgumentException(
+                        "field [" + name() + "] takes finite numbers, got [" + vector[i] + "] at position [" + i + "]"
+                    );
+                }
+            }
+            String problem = similarity.problem(vector);
+            if (problem != null) {
+                throw new IllegalArgumentException("the vector for field [" + name() + "] " + problem);
+            }
+        }
+
+        /**
+         * Approximate search: the {@code k} nearest documents after searching {@code numCandidates} per segment,
+         * rescored from the raw vectors for quantized types. Inside a {@code nested} query pass the parents' filter,
+         * so that {@code k} counts parents.
+         *
+         * @param filter        what documents may match, applied during the graph search; may be null
+         * @param minScore      hits under this similarity do not match; may be null
+         * @param parentsFilter the enclosing documents of nested vectors, or null at the top level
+         */
+        public Query knnQuery(float[] vector, int k, int numCandidates, Query filter, Float minScore, BitSetProducer parentsFilter) {
+            checkVector(vector);
+            KnnCandidates candidates = new KnnCandidates(
+                name(),
+                vector,
+                similarity.function(),
+                k,
+                minScore,
+                indexOptions.type().quantized()
+            );
+            if (parentsFilter != null) {
+                return new NestedSemanticKnnQuery(name(), vector, numCandidates, filter, parentsFilter, candidates);
+            }
+            return new SemanticKnnQuery(name(), vector, numCandidates, filter, candidates);
+        }
+
+        /** Every document with a vector that passes {@code filter}, scored with its exact similarity. */
+        public Query exactQuery(float[] vector, Query filter, Float minScore) {
+            checkVector(vector);
+            Query exact = new ExactVectorQuery(name(), vector, similarity.function(), minScore);
+            if (filter == null) {
+                return exact;
+            }
+            return new BooleanQuery.Builder().add(exact, BooleanClause.Occur.MUST).add(filter, BooleanClause.Occur.FILTER).build();
+        }
+
+        @Override
+        public Query existsQuery(QueryShardContext context) {
+            return new FieldExistsQuery(name());
+        }
+
+        @Override
+        public Query termQuery(Object value, QueryShardContext context) {
+            String message = "[" + CONTENT_TYPE + "] field [" + name() + "] does not support term or match queries; search it with a "
+                + "[semantic] query";
+            // A QueryShardException also tells query_string and multi_match to skip this field when expanding "*".
+            throw context == null ? new IllegalArgumentException(message) : new QueryShardException(context, message);
+        }
+
+        @Override
+        public IndexFieldData.Builder fielddataBuilder(
+            String fullyQualifiedIndexName,
+            Supplier<SearchLookup> searchLookup
+        ) {
+            throw new IllegalArgumentException("[" + CONTENT_TYPE + "] fields do not support sorting, scripting or aggregating");
+        }
+
+        @Override
+        public ValueFetcher valueFetcher(QueryShardContext context, SearchLookup searchLookup, String format) {
+            if (format != null) {
+                throw new IllegalArgumentException("field [" + name() + "] of type [" + typeName() + "] doesn't support formats");
+            }
+            return new ArraySourceValueFetcher(name(), context) {
+                @Override
+                protected Object parseSourceValue(Object value) {
+                    return List.of(value); // the vector is one value, not one value per number
+                }
+            };
+        }
+    }
+
+    private final FieldType luceneFieldType;
+
+    private SemanticVectorFieldMapper(String simpleName, SemanticVectorFieldType fieldType, MultiFields multiFields, CopyTo copyTo) {
+        super(simpleName, fieldType, multiFields, copyTo);
+        this.luceneFieldType = KnnFloatVectorField.createFieldType(fieldType.dims, fieldType.similarity.function());
+    }
+
+    @Override
+    public SemanticVectorFieldType fieldType() {
+        return (SemanticVectorFieldType) super.fieldType();
+    }
+
+    @Override
+    public boolean parsesArrayValue() {
+        return true;
+    }
+
+    @Override
+    protected void parseCreateField(ParseContext context) throws IOException {
+        XContentParser parser = context.parser();
+        if (parser.currentToken() == Token.VALUE_NULL) {
+            return;
+        }
+        String name = fieldType().name();
+        if (parser.currentToken() != Token.START_ARRAY) {
+            throw new IllegalArgumentException(
+                "field [" + name + "] takes an array of [" + fieldType().dims + "] numbers, got [" + describe(parser) + "]"
+            );
+        }
+        float[] vector = new float[fieldType().dims];
+        int length = 0;
+        for (Token token = parser.nextToken(); token != Token.END_ARRAY; token = parser.nextToken()) {
+            if (token == Token.START_ARRAY) {
+                throw new IllegalArgumentException(
+                    "field [" + name + "] takes one vector per document, got an array of vectors; index several vectors per "
+                        + "document as objects of a [nested] field"
+                );
+            }
+            if (token != Token.VALUE_NUMBER) {
+                throw new IllegalArgumentException(
+                    "field [" + name + "] takes numbers, got [" + describe(parser) + "] at position [" + length + "]"
+                );
+            }
+            if (length < vector.length) {
+                vector[length] = parser.floatValue();
+            }
+            length++;
+        }
+        if (length != vector.length) {
+            throw new IllegalArgumentException(
+                "field [" + name + "] takes vectors of [" + vector.length + "] dims, got a vector of [" + length + "]"
+            );
+        }
+        fieldType().checkVector(vector);
+        if (context.doc().getByKey(name) != null) {
+            // e.g. an array of plain objects that each hold the field: Lucene allows one vector per field and document.
+            throw new IllegalArgumentException(
+                "field [" + name + "] takes one vector per document, got a second one; index several vectors per document "
+                    + "as objects of a [nested] field"
+            );
+        }
+        context.doc().addWithKey(name, new KnnFloatVectorField(name, vector, luceneFieldType));
+    }
+
+    /** The current value for an error message; the parser has no text for nulls and objects. */
+    private static String describe(XContentParser parser) throws IOException {
+        return switch (parser.currentToken()) {
+            case VALUE_NULL -> "null";
+            case START_OBJECT -> "an object";
+            default -> parser.text();
+        };
+    }
+
+    @Override
+    public ParametrizedFieldMapper.Builder getMergeBuilder() {
+        // The registry is not needed: a merge keeps the model and dims this mapper already resolved.
+        return new Builder(simpleName(), () -> null).init(this);
+    }
+
+    @Override
+    protected String contentType() {
+        return CONTENT_TYPE;
+    }
+}

@@ -1,0 +1,192 @@
+package io.semanticsearch.query;
+
+import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.embed.InputType;
+import io.semanticsearch.mapper.SemanticVectorFieldMapper;
+import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.opensearch.action.IndicesRequest;
+import org.opensearch.action.support.ThreadedActionListener;
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.metadata.IndexMetadata;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.metadata.MappingMetadata;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.index.query.QueryCoordinatorContext;
+import org.opensearch.index.query.QueryRewriteContext;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.threadpool.ThreadPool;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Turns the text of a {@code semantic} query into a vector once per search request, on the coordinating node, with
+ * the model of the field searched. The coordinator has no mapper service for the searched indices, so it reads the
+ * field's {@code model} from their mappings in the cluster state (every {@code semantic_vector} mapping stores the
+ * model it resolved); the shards then check that the vector was made by their field's model. Thread-safe.
+ */
+public final class QueryEmbedder {
+
+    private static final Logger logger = LogManager.getLogger(QueryEmbedder.class);
+    /** Marks, in {@link #fieldModels}, a field that has no model. */
+    private static final String NO_MODEL = "";
+
+    private final EmbeddingService embeddings;
+    private final ClusterService clusterService;
+    private final IndexNameExpressionResolver indexResolver;
+    private final ThreadPool threadPool;
+
+    public QueryEmbedder(
+        EmbeddingService embeddings,
+        ClusterService clusterService,
+        IndexNameExpressionResolver indexResolver,
+        ThreadPool threadPool
+    ) {
+        this.embeddings = embeddings;
+        this.clusterService = clusterService;
+        this.indexResolver = indexResolver;
+        this.threadPool = threadPool;
+    }
+
+    /**
+     * Embeds {@code text} as a query on the inference pool. The listener is answered on the search pool: the rest
+     * of the search request's coordination continues on the listener's thread, and must not hold the inference one.
+     */
+    public void embed(EmbeddingModel model, String text, ActionListener<float[]> listener) {
+        ActionListener<float[]> onSearchPool = new ThreadedActionListener<>(logger, threadPool, ThreadPool.Names.SEARCH, listener, false);
+        embeddings.embed(model, InputType.QUERY, List.of(text), ActionListener.map(onSearchPool, vectors -> vectors[0]));
+    }
+
+    /**
+     * The model to embed query text for {@code field} with: {@code requested} when the query names one, else the
+     * field's model as seen from where the rewrite runs: the shard's mapping on a shard, the searched indices'
+     * mappings on the coordinator, and the default model where neither is known (e.g. remote indices); the shards
+     * check it in every case.
+     *
+     * @throws IllegalArgumentException when the field has no model or different ones in different indices, or the
+     *                                  model is not loaded on this node
+     */
+    EmbeddingModel modelFor(String field, String requested, QueryRewriteContext context) {
+        if (requested != null) {
+            return embeddings.model(requested);
+        }
+        QueryShardContext shard = context.convertToShardContext();
+        if (shard != null) {
+            SemanticVectorFieldType fieldType = SemanticQueryBuilder.semanticField(shard, field);
+            return namedModel(field, fieldType.modelName() == null ? NO_MODEL : fieldType.modelName());
+        }
+        Map<String, String> models = fieldModels(field, searchRequest(context));
+        TreeSet<String> distinct = new TreeSet<>(models.values());
+        if (distinct.size() > 1) {
+            throw new IllegalArgumentException(
+                "[semantic] field [" + field + "] is embedded with different models in the searched indices " + models
+                    + ": search them separately, or with [vector]"
+            );
+        }
+        if (distinct.isEmpty() == false) {
+            return namedModel(field, distinct.first());
+        }
+        try {
+            return embeddings.model(null);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("[semantic] cannot embed [query] text: " + e.getMessage(), e);
+        }
+    }
+
+    private EmbeddingModel namedModel(String field, String model) {
+        if (NO_MODEL.equals(model)) {
+            throw new IllegalArgumentException(
+                "[semantic] field ["
+                    + field
+                    + "] has no model to embed [query] text with: its mapping gives only [dims]; "
+                    + "search it with [vector] or [like], or map it with a [model]"
+            );
+        }
+        return embeddings.model(model);
+    }
+
+    /**
+     * The one index a {@code like} without {@code _index} reads from: the index being searched.
+     *
+     * @throws IllegalArgumentException when the search covers more than one index, or it is not known which
+     */
+    String searchedIndex(QueryRewriteContext context) {
+        QueryShardContext shard = context.convertToShardContext();
+        if (shard != null) {
+            return shard.index().getName();
+        }
+        IndicesRequest request = searchRequest(context);
+        String[] indices = request == null ? new String[0] : concreteIndices(request);
+        if (indices.length != 1) {
+            throw new IllegalArgumentException(
+                "[semantic] [like] needs [_index] when the search does not cover exactly one index, got " + List.of(indices)
+            );
+        }
+        return indices[0];
+    }
+
+    private static IndicesRequest searchRequest(QueryRewriteContext context) {
+        QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
+        return coordinator == null ? null : coordinator.getSearchRequest();
+    }
+
+    private String[] concreteIndices(IndicesRequest request) {
+        try {
+            return indexResolver.concreteIndexNames(clusterService.state(), request);
+        } catch (RuntimeException e) {
+            // e.g. remote cluster indices or a missing index: the search itself reports the latter
+            logger.debug("cannot resolve the indices of a semantic query", e);
+            return new String[0];
+        }
+    }
+
+    /** Index name to the model of {@code field} there ({@link #NO_MODEL} when it has none), for indices mapping it as semantic_vector. */
+    Map<String, String> fieldModels(String field, IndicesRequest request) {
+        Map<String, String> models = new TreeMap<>();
+        if (request == null) {
+            return models;
+        }
+        ClusterState state = clusterService.state();
+        for (String index : concreteIndices(request)) {
+            IndexMetadata metadata = state.metadata().index(index);
+            MappingMetadata mapping = metadata == null ? null : metadata.mapping();
+            Map<String, Object> definition = mapping == null ? null : fieldDefinition(mapping.sourceAsMap(), field);
+            if (definition != null && SemanticVectorFieldMapper.CONTENT_TYPE.equals(definition.get("type"))) {
+                Object model = definition.get("model");
+                models.put(index, model == null ? NO_MODEL : model.toString());
+            }
+        }
+        return models;
+    }
+
+    /**
+     * The mapping of the field at {@code path} under {@code properties}, through objects and nested objects; a
+     * mapping may also name a field with dots in it, so every split of the path is tried.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> fieldDefinition(Map<String, Object> object, String path) {
+        if (object.get("properties") instanceof Map<?, ?> == false) {
+            return null;
+        }
+        Map<String, Object> properties = (Map<String, Object>) object.get("properties");
+        for (int dot = path.indexOf('.');; dot = path.indexOf('.', dot + 1)) {
+            String head = dot < 0 ? path : path.substring(0, dot);
+            if (properties.get(head) instanceof Map<?, ?> child) {
+                Map<String, Object> found = dot < 0 ? (Map<String, Object>) child : fieldDefinition((Map<String, Object>) child, path.substring(dot + 1));
+                if (found != null) {
+                    return found;
+                }
+            }
+            if (dot < 0) {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,677 @@
+package io.semanticsearch.query;
+
+import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.mapper.SemanticVectorFieldMapper;
+import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
+
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.util.SetOnce;
+import org.opensearch.action.get.GetRequest;
+import org.opensearch.action.get.GetResponse;
+import org.opensearch.common.xcontent.support.XContentMapValues;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.ParsingException;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentLocation;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.core.xcontent.XContentParser.Token;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.mapper.ObjectMapper;
+import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.InnerHitContextBuilder;
+import org.opensearch.index.query.MatchNoneQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.index.query.QueryBuilderVisitor;
+import org.opensearch.index.query.QueryRewriteContext;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.search.fetch.subphase.FetchSourceContext;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The {@code semantic} query: the documents nearest in meaning to a text, a vector or another document, in one
+ * {@code semantic_vector} field. Text and documents become a vector once per request, during the rewrite on the
+ * coordinating node (see {@link QueryEmbedder}); only the vector travels to the shards, which run Lucene's kNN
+ * search ({@code k} hits per shard from {@code num_candidates}, with {@code filter} applied during the graph
+ * search) or, with {@code exact}, score every matching document.
+ */
+public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQueryBuilder> {
+
+    public static final String NAME = "semantic";
+    public static final int DEFAULT_K = 10;
+    /** Most candidates one shard searches per segment: beyond this an exact search is cheaper and honest. */
+    public static final int MAX_NUM_CANDIDATES = 10_000;
+    private static final int MIN_DEFAULT_NUM_CANDIDATES = 100;
+
+    /** A stored document whose vector to search with; {@code index} null means the one index searched. */
+    public record Like(String id, String index) {
+        public Like {
+            Objects.requireNonNull(id, "id");
+        }
+    }
+
+    private final Supplier<QueryEmbedder> embedder;
+    private final String field;
+    private final String text;
+    private final float[] vector;
+    private final Like like;
+    /** The model that made {@link #vector}, or must embed {@link #text}; checked against the field's on the shards. */
+    private String model;
+    /** Filled by the rewrite's async action with the vector of {@link #text} or {@link #like}. */
+    private final Supplier<float[]> pendingVector;
+    private int k = DEFAULT_K;
+    private Integer numCandidates;
+    private QueryBuilder filter;
+    private Float minScore;
+    private boolean exact;
+
+    private SemanticQueryBuilder(
+        Supplier<QueryEmbedder> embedder,
+        String field,
+        String text,
+        float[] vector,
+        Like like,
+        String model,
+        Supplier<float[]> pendingVector
+    ) {
+        if (field == null || field.isEmpty()) {
+            throw new IllegalArgumentException("[" + NAME + "] requires [field]");
+        }
+        this.embedder = embedder;
+        this.field = field;
+        this.text = text;
+        this.vector = vector;
+        this.like = like;
+        this.model = model;
+        this.pendingVector = pendingVector;
+    }
+
+    /** Searches {@code field} with the embedding of {@code text}, made with the field's model. */
+    public static SemanticQueryBuilder text(String field, String text, QueryEmbedder embedder) {
+        return text(field, text, () -> embedder);
+    }
+
+    static SemanticQueryBuilder text(String field, String text, Supplier<QueryEmbedder> embedder) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("[" + NAME + "] [query] must not be empty");
+        }
+        return new SemanticQueryBuilder(embedder, field, text, null, null, null, null);
+    }
+
+    /** Searches {@code field} with a vector of its dims. */
+    public static SemanticQueryBuilder vector(String field, float[] vector) {
+        if (vector == null || vector.length == 0) {
+            throw new IllegalArgumentException("[" + NAME + "] [vector] must not be empty");
+        }
+        return new SemanticQueryBuilder(null, field, null, vector, null, null, null);
+    }
+
+    /** Searches {@code field} with the vector stored in that field of another document. */
+    public static SemanticQueryBuilder like(String field, Like like, QueryEmbedder embedder) {
+        return like(field, like, () -> embedder);
+    }
+
+    static SemanticQueryBuilder like(String field, Like like, Supplier<QueryEmbedder> embedder) {
+        return new SemanticQueryBuilder(embedder, field, null, null, like, null, null);
+    }
+
+    /** Reads a rewritten query: only vectors are ever sent (see {@link #doWriteTo}). */
+    public SemanticQueryBuilder(StreamInput in, Supplier<QueryEmbedder> embedder) throws IOException {
+        super(in);
+        this.embedder = embedder;
+        this.field = in.readString();
+        this.text = null;
+        this.like = null;
+        this.pendingVector = null;
+        this.vector = in.readFloatArray();
+        this.model = in.readOptionalString();
+        this.k = in.readVInt();
+        this.numCandidates = in.readOptionalVInt();
+        this.filter = in.readOptionalNamedWriteable(QueryBuilder.class);
+        this.minScore = in.readOptionalFloat();
+        this.exact = in.readBoolean();
+    }
+
+    @Override
+    protected void doWriteTo(StreamOutput out) throws IOException {
+        if (vector == null) {
+            // Embedding per shard would cost one inference per shard and could differ between nodes.
+            throw new IllegalStateException("[" + NAME + "] query text or [like] must be turned into a vector before it is sent: missing rewrite?");
+        }
+        out.writeString(field);
+        out.writeFloatArray(vector);
+        out.writeOptionalString(model);
+        out.writeVInt(k);
+        out.writeOptionalVInt(numCandidates);
+        out.writeOptionalNamedWriteable(filter);
+        out.writeOptionalFloat(minScore);
+        out.writeBoolean(exact);
+    }
+
+    private SemanticQueryBuilder copy(float[] vector, String model, Supplier<float[]> pendingVector, QueryBuilder filter) {
+        String keptText = vector == null ? text : null;
+        Like keptLike = vector == null ? like : null;
+        SemanticQueryBuilder copy = new SemanticQueryBuilder(embedder, field, keptText, vector, keptLike, model, pendingVector);
+        copy.k = k;
+        copy.numCandidates = numCandidates;
+        copy.filter = filter;
+        copy.minScore = minScore;
+        copy.exact = exact;
+        copy.boost(boost());
+        copy.queryName(queryName());
+        return copy;
+    }
+
+    public String fieldName() {
+        return field;
+    }
+
+    public String queryText() {
+        return text;
+    }
+
+    /** The query vector, or {@code null} until text or {@code like} has been rewritten into one. */
+    public float[] queryVector() {
+        return vector;
+    }
+
+    public Like likeDocument() {
+        return like;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public int k() {
+        return k;
+    }
+
+    /** At most {@link #MAX_NUM_CANDIDATES}; at least 1; {@code numCandidates}, when set, must not be smaller. */
+    public SemanticQueryBuilder k(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("[" + NAME + "] [k] must be at least 1, got [" + k + "]");
+        }
+        if (k > MAX_NUM_CANDIDATES) {
+            throw new IllegalArgumentException("[" + NAME + "] [k] must be at most " + MAX_NUM_CANDIDATES + ", got [" + k + "]");
+        }
+        checkCandidates(k, numCandidates);
+        this.k = k;
+        return this;
+    }
+
+    /** Candidates each segment's graph search collects before the best {@code k} are kept; defaults to max(100, 2k). */
+    public int numCandidates() {
+        return numCandidates != null ? numCandidates : Math.min(MAX_NUM_CANDIDATES, Math.max(MIN_DEFAULT_NUM_CANDIDATES, 2 * k));
+    }
+
+    public SemanticQueryBuilder numCandidates(int numCandidates) {
+        if (numCandidates > MAX_NUM_CANDIDATES) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [num_candidates] must be at most " + MAX_NUM_CANDIDATES + ", got [" + numCandidates + "]"
+            );
+        }
+        checkCandidates(k, numCandidates);
+        this.numCandidates = numCandidates;
+        return this;
+    }
+
+    private static void checkCandidates(int k, Integer numCandidates) {
+        if (numCandidates != null && numCandidates < k) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [num_candidates] must be at least [k] = [" + k + "], got [" + numCandidates + "]"
+            );
+        }
+    }
+
+    public QueryBuilder filter() {
+        return filter;
+    }
+
+    /** Only documents matching {@code filter} are candidates; it is applied during the graph search, not after it. */
+    public SemanticQueryBuilder filter(QueryBuilder filter) {
+        this.filter = filter;
+        return this;
+    }
+
+    public Float minScore() {
+        return minScore;
+    }
+
+    /** Drops hits whose similarity score (before {@code boost}) is under {@code minScore}. */
+    public SemanticQueryBuilder minScore(float minScore) {
+        if (Float.isFinite(minScore) == false) {
+            throw new IllegalArgumentException("[" + NAME + "] [min_score] must be a finite number, got [" + minScore + "]");
+        }
+        this.minScore = minScore;
+        return this;
+    }
+
+    public boolean exact() {
+        return exact;
+    }
+
+    /** Scores every document that has a vector and passes the filter exactly, instead of searching the graph. */
+    public SemanticQueryBuilder exact(boolean exact) {
+        this.exact = exact;
+        return this;
+    }
+
+    /** The model that must have made the vector (checked on the shards); with text, the model to embed it with. */
+    public SemanticQueryBuilder model(String model) {
+        this.model = model;
+        return this;
+    }
+
+    @Override
+    public String getWriteableName() {
+        return NAME;
+    }
+
+    public static SemanticQueryBuilder fromXContent(XContentParser parser, Supplier<QueryEmbedder> embedder) throws IOException {
+        XContentLocation start = parser.getTokenLocation();
+        Map<String, Object> values = new HashMap<>();
+        String name = null;
+        for (Token token = parser.nextToken(); token != Token.END_OBJECT; token = parser.nextToken()) {
+            if (token == Token.FIELD_NAME) {
+                name = parser.currentName();
+                continue;
+            }
+            switch (name) {
+                case "filter" -> {
+                    requireObject(parser, name, token);
+                    values.put(name, parseInnerQueryBuilder(parser));
+                }
+                case "like" -> values.put(name, parseLike(parser, token));
+                case "vector" -> values.put(name, parseVector(parser, token));
+                case "field", "query", "model", "_name" -> values.put(name, stringValue(parser, name, token));
+                case "k", "num_candidates" -> values.put(name, intValue(parser, name, token));
+                case "min_score", "boost" -> values.put(name, floatValue(parser, name, token));
+                case "exact" -> values.put(name, booleanValue(parser, name, token));
+                case null, default -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] query does not support [" + name + "]");
+            }
+        }
+        try {
+            return build(values, embedder);
+        } catch (IllegalArgumentException e) {
+            throw new ParsingException(start, e.getMessage());
+        }
+    }
+
+    private static SemanticQueryBuilder build(Map<String, Object> values, Supplier<QueryEmbedder> embedder) {
+        List<String> sources = new ArrayList<>();
+        for (String source : List.of("query", "vector", "like")) {
+            if (values.get(source) != null) {
+                sources.add("[" + source + "]");
+            }
+        }
+        if (sources.size() != 1) {
+            throw new IllegalArgumentException(
+                sources.isEmpty()
+                    ? "[" + NAME + "] requires one of [query], [vector] or [like]"
+                    : "[" + NAME + "] takes only one of [query], [vector] and [like], got " + String.join(" and ", sources)
+            );
+        }
+        String field = (String) values.get("field");
+        SemanticQueryBuilder builder;
+        if (values.get("query") != null) {
+            builder = text(field, (String) values.get("query"), embedder);
+        } else if (values.get("vector") != null) {
+            builder = vector(field, (float[]) values.get("vector"));
+        } else {
+            builder = like(field, (Like) values.get("like"), embedder);
+        }
+        builder.model((String) values.get("model"));
+        if (values.get("k") != null) {
+            builder.k((Integer) values.get("k"));
+        }
+        if (values.get("num_candidates") != null) {
+            builder.numCandidates((Integer) values.get("num_candidates"));
+        }
+        if (values.get("min_score") != null) {
+            builder.minScore((Float) values.get("min_score"));
+        }
+        if (values.get("exact") != null) {
+            builder.exact((Boolean) values.get("exact"));
+        }
+        builder.filter((QueryBuilder) values.get("filter"));
+        if (values.get("boost") != null) {
+            builder.boost((Float) values.get("boost"));
+        }
+        builder.queryName((String) values.get("_name"));
+        return builder;
+    }
+
+    private static void requireObject(XContentParser parser, String name, Token token) throws IOException {
+        if (token != Token.START_OBJECT) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a query object, got [" + describe(parser) + "]");
+        }
+    }
+
+    /** The current value for an error message; the parser has no text for nulls, objects and arrays. */
+    private static String describe(XContentParser parser) throws IOException {
+        return switch (parser.currentToken()) {
+            case VALUE_NULL -> "null";
+            case START_OBJECT -> "an object";
+            case START_ARRAY -> "an array";
+            default -> parser.text();
+        };
+    }
+
+    private static Like parseLike(XContentParser parser, Token token) throws IOException {
+        if (token != Token.START_OBJECT) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] must be an object with [_id], got [" + describe(parser) + "]");
+        }
+        String id = null;
+        String index = null;
+        String name = null;
+        for (Token t = parser.nextToken(); t != Token.END_OBJECT; t = parser.nextToken()) {
+            if (t == Token.FIELD_NAME) {
+                name = parser.currentName();
+            } else if ("_id".equals(name) && t.isValue()) {
+                id = parser.text();
+            } else if ("_index".equals(name) && t.isValue()) {
+                index = parser.text();
+            } else {
+                throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] does not support [" + name + "]");
+            }
+        }
+        if (id == null || id.isEmpty()) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] requires [_id]");
+        }
+        return new Like(id, index);
+    }
+
+    private static float[] parseVector(XContentParser parser, Token token) throws IOException {
+        if (token != Token.START_ARRAY) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] must be an array of numbers, got [" + describe(parser) + "]");
+        }
+        List<Float> values = new ArrayList<>();
+        for (Token t = parser.nextToken(); t != Token.END_ARRAY; t = parser.nextToken()) {
+            if (t != Token.VALUE_NUMBER) {
+                throw new ParsingException(
+                    parser.getTokenLocation(),
+                    "[" + NAME + "] [vector] must be an array of numbers, got [" + describe(parser) + "] at position [" + values.size() + "]"
+                );
+            }
+            values.add(parser.floatValue());
+        }
+        float[] vector = new float[values.size()];
+        for (int i = 0; i < vector.length; i++) {
+            vector[i] = values.get(i);
+        }
+        return vector;
+    }
+
+    private static String stringValue(XContentParser parser, String name, Token token) throws IOException {
+        if (token != Token.VALUE_STRING) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a string, got [" + describe(parser) + "]");
+        }
+        return parser.text();
+    }
+
+    private static Integer intValue(XContentParser parser, String name, Token token) throws IOException {
+        try {
+            if (token == Token.VALUE_NUMBER || token == Token.VALUE_STRING) {
+                return parser.intValue(false);
+            }
+        } catch (IllegalArgumentException e) {
+            // not an integer: reported below with the value
+        }
+        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be an integer, got [" + describe(parser) + "]");
+    }
+
+    private static Float floatValue(XContentParser parser, String name, Token token) throws IOException {
+        try {
+            if (token == Token.VALUE_NUMBER || token == Token.VALUE_STRING) {
+                return parser.floatValue();
+            }
+        } catch (IllegalArgumentException e) {
+            // not a number: reported below with the value
+        }
+        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a number, got [" + describe(parser) + "]");
+    }
+
+    private static Boolean booleanValue(XContentParser parser, String name, Token token) throws IOException {
+        if (token == Token.VALUE_BOOLEAN || (token == Token.VALUE_STRING && parser.isBooleanValue())) {
+            return parser.booleanValue();
+        }
+        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be true or false, got [" + describe(parser) + "]");
+    }
+
+    @Override
+    protected void doXContent(XContentBuilder builder, Params params) throws IOException {
+        builder.startObject(NAME);
+        builder.field("field", field);
+        if (text != null) {
+            builder.field("query", text);
+        }
+        if (vector != null) {
+            builder.array("vector", vector);
+        }
+        if (like != null) {
+            builder.startObject("like").field("_id", like.id());
+            if (like.index() != null) {
+                builder.field("_index", like.index());
+            }
+            builder.endObject();
+        }
+        if (model != null) {
+            builder.field("model", model);
+        }
+        builder.field("k", k);
+        if (numCandidates != null) {
+            builder.field("num_candidates", numCandidates);
+        }
+        if (filter != null) {
+            builder.field("filter", filter);
+        }
+        if (minScore != null) {
+            builder.field("min_score", minScore);
+        }
+        if (exact) {
+            builder.field("exact", true);
+        }
+        printBoostAndQueryName(builder);
+        builder.endObject();
+    }
+
+    @Override
+    protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
+        if (filter != null) {
+            QueryBuilder rewrittenFilter = filter.rewrite(context);
+            if (rewrittenFilter instanceof MatchNoneQueryBuilder) {
+                return rewrittenFilter;
+            }
+            if (rewrittenFilter != filter) {
+                return copy(vector, model, pendingVector, rewrittenFilter);
+            }
+        }
+        if (pendingVector != null) {
+            float[] fetched = pendingVector.get();
+            return fetched == null ? this : copy(fetched, model, null, filter);
+        }
+        if (vector != null) {
+            return this;
+        }
+        SetOnce<float[]> fetched = new SetOnce<>();
+        if (text != null) {
+            QueryEmbedder queryEmbedder = embedder();
+            EmbeddingModel embeddingModel = queryEmbedder.modelFor(field, model, context);
+            context.registerAsyncAction((client, listener) -> queryEmbedder.embed(embeddingModel, text, ActionListener.map(listener, v -> {
+                fetched.set(v);
+                return null;
+            })));
+            return copy(null, embeddingModel.name(), fetched::get, filter);
+        }
+        String index = like.index() != null ? like.index() : embedder().searchedIndex(context);
+        GetRequest get = new GetRequest(index, like.id()).fetchSourceContext(new FetchSourceContext(true, new String[] { field }, null));
+        context.registerAsyncAction((client, listener) -> client.get(get, ActionListener.map(listener, response -> {
+            fetched.set(likedVector(response));
+            return null;
+        })));
+        return copy(null, model, fetched::get, filter);
+    }
+
+    private QueryEmbedder embedder() {
+        QueryEmbedder queryEmbedder = embedder == null ? null : embedder.get();
+        if (queryEmbedder == null) {
+            throw new IllegalStateException("[" + NAME + "] query was built without a query embedder, so it can only search with [vector]");
+        }
+        return queryEmbedder;
+    }
+
+    private float[] likedVector(GetResponse response) {
+        String where = "[" + NAME + "] [like] document [" + response.getId() + "] in index [" + response.getIndex() + "]";
+        if (response.isExists() == false) {
+            throw new IllegalArgumentException(where + " does not exist");
+        }
+        Object value = XContentMapValues.extractValue(field, response.getSourceAsMap());
+        List<?> values = value instanceof List<?> list ? list : List.of();
+        if (values.size() == 1 && values.get(0) instanceof List<?> only) {
+            values = only; // the field of the one object of an array of (nested) objects
+        }
+        if (values.isEmpty()) {
+            throw new IllegalArgumentException(where + " has no vector in [" + field + "]");
+        }
+        if (values.get(0) instanceof List<?>) {
+            throw new IllegalArgumentException(where + " has [" + values.size() + "] vectors in [" + field + "]; [like] needs a document with one");
+        }
+        float[] liked = new float[values.size()];
+        for (int i = 0; i < liked.length; i++) {
+            if (values.get(i) instanceof Number number) {
+                liked[i] = number.floatValue();
+            } else {
+                throw new IllegalArgumentException(where + " has a non-number [" + values.get(i) + "] in [" + field + "]");
+            }
+        }
+        return liked;
+    }
+
+    @Override
+    protected Query doToQuery(QueryShardContext context) throws IOException {
+        if (vector == null) {
+            throw new IllegalStateException("[" + NAME + "] query must be rewritten into a vector before it runs");
+        }
+        SemanticVectorFieldType fieldType = semanticField(context, field);
+        if (model != null && model.equals(fieldType.modelName()) == false) {
+            String fieldModel = fieldType.modelName() == null ? "has no model" : "holds vectors of [" + fieldType.modelName() + "]";
+            throw new IllegalArgumentException(
+                "[" + NAME + "] the query vector is from [model] [" + model + "], but field [" + field + "] in index ["
+                    + indexName(context) + "] " + fieldModel + "; vectors of different models cannot be compared"
+            );
+        }
+        checkNestedScope(context);
+        try {
+            fieldType.checkVector(vector);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[" + NAME + "] [vector]: " + e.getMessage(), e);
+        }
+        Query filterQuery = filter == null ? null : filter.toQuery(context);
+        if (exact || context.isInnerHitQuery()) {
+            // Inner hits score the passages of each hit: all of them, exactly, not just those the graph search met.
+            return fieldType.exactQuery(vector, filterQuery, minScore);
+        }
+        return fieldType.knnQuery(vector, k, numCandidates(), filterQuery, minScore, context.getParentFilter());
+    }
+
+    /**
+     * The {@code semantic_vector} field called {@code field} on this shard.
+     *
+     * @throws IllegalArgumentException when there is none, or it has another type
+     */
+    static SemanticVectorFieldType semanticField(QueryShardContext context, String field) {
+        MappedFieldType fieldType = context.fieldMapper(field);
+        if (fieldType == null) {
+            throw new IllegalArgumentException("[" + NAME + "] [field] [" + field + "] does not exist in index [" + indexName(context) + "]");
+        }
+        if (fieldType instanceof SemanticVectorFieldType semantic) {
+            return semantic;
+        }
+        throw new IllegalArgumentException(
+            "["
+                + NAME
+                + "] [field] ["
+                + field
+                + "] is of type ["
+                + fieldType.typeName()
+                + "], but the query needs a ["
+                + SemanticVectorFieldMapper.CONTENT_TYPE
+                + "] field"
+        );
+    }
+
+    private static String indexName(QueryShardContext context) {
+        return context.index() == null ? "?" : context.index().getName();
+    }
+
+    /** A vector inside nested objects is in child documents, which only a {@code nested} query around this one reaches. */
+    private void checkNestedScope(QueryShardContext context) {
+        String nestedPath = null;
+        for (int dot = field.lastIndexOf('.'); dot > 0 && nestedPath == null; dot = field.lastIndexOf('.', dot - 1)) {
+            ObjectMapper object = context.getObjectMapper(field.substring(0, dot));
+            if (object != null && object.nested().isNested()) {
+                nestedPath = object.fullPath();
+            }
+        }
+        ObjectMapper scope = context.nestedScope() == null ? null : context.nestedScope().getObjectMapper();
+        if (nestedPath != null && (scope == null || nestedPath.equals(scope.fullPath()) == false)) {
+            throw new IllegalArgumentException(
+                "["
+                    + NAME
+                    + "] [field] ["
+                    + field
+                    + "] is inside the [nested] field ["
+                    + nestedPath
+                    + "]: wrap this query in a [nested] query with [path] ["
+                    + nestedPath
+                    + "]"
+            );
+        }
+    }
+
+    @Override
+    public void visit(QueryBuilderVisitor visitor) {
+        visitor.accept(this);
+        if (filter != null) {
+            filter.visit(visitor.getChildVisitor(BooleanClause.Occur.FILTER));
+        }
+    }
+
+    @Override
+    protected void extractInnerHitBuilders(Map<String, InnerHitContextBuilder> innerHits) {
+        if (filter != null) {
+            InnerHitContextBuilder.extractInnerHits(filter, innerHits);
+        }
+    }
+
+    @Override
+    protected boolean doEquals(SemanticQueryBuilder other) {
+        return field.equals(other.field)
+            && Objects.equals(text, other.text)
+            && Arrays.equals(vector, other.vector)
+            && Objects.equals(like, other.like)
+            && Objects.equals(model, other.model)
+            && Objects.equals(pendingVector, other.pendingVector)
+            && k == other.k
+            && Objects.equals(numCandidates, other.numCandidates)
+            && Objects.equals(filter, other.filter)
+            && Objects.equals(minScore, other.minScore)
+            && exact == other.exact;
+    }
+
+    @Override
+    protected int doHashCode() {
+        return Objects.hash(field, text, Arrays.hashCode(vector), like, model, pendingVector, k, numCandidates, filter, minScore, exact);
+    }
+}
