@@ -128,12 +128,14 @@ final class Retriever {
 
     /**
      * Fuses the two rankings with RRF and takes the passages of the best {@code k} documents: the semantic search's
-     * passages (the best nested ones) where it found the document, the lexical search's otherwise.
+     * passages (the best nested ones) where it found the document, the lexical search's otherwise. Equal scores (a
+     * document at rank r in one list only, another at rank r in the other only) go to the lexical one: on the
+     * known-item benchmark exact words were the surer evidence (docs/benchmarks.md, "Retrieval quality").
      */
     static List<RetrievedPassage> fuse(List<Doc> semantic, List<Doc> lexical, int rankConstant, int k) {
         Map<Key, Doc> bySemantic = semantic.stream().collect(Collectors.toMap(Doc::key, d -> d, (a, b) -> a, LinkedHashMap::new));
         Map<Key, Doc> byLexical = lexical.stream().collect(Collectors.toMap(Doc::key, d -> d, (a, b) -> a, LinkedHashMap::new));
-        List<Fused<Key>> fused = ReciprocalRankFusion.fuse(List.of(List.copyOf(bySemantic.keySet()), List.copyOf(byLexical.keySet())), rankConstant);
+        List<Fused<Key>> fused = ReciprocalRankFusion.fuse(List.of(List.copyOf(byLexical.keySet()), List.copyOf(bySemantic.keySet())), rankConstant);
         List<Doc> best = new ArrayList<>();
         Map<Key, Double> scores = new LinkedHashMap<>();
         for (Fused<Key> f : fused.subList(0, Math.min(k, fused.size()))) {

@@ -149,14 +149,15 @@ public class RetrieverTests extends OpenSearchTestCase {
             new Doc("i", "b", 10, List.of(new Passage("b whole text", null)))
         );
         List<RetrievedPassage> passages = Retriever.fuse(semantic, lexical, 60, 2);
-        // b is found by both and wins; then a (first in one list) ties c and stays ahead as the first ranking's.
+        // b is found by both and wins, with the semantic side's passage; a and c tie (each first in one list): the
+        // lexical one goes first.
         assertEquals(
-            List.of(new RetrievedPassage("i", "b", "b passage", 0, 1.0 / 62 + 1.0 / 62), new RetrievedPassage("i", "a", "a passage", 0, 1.0 / 61)),
+            List.of(new RetrievedPassage("i", "b", "b passage", 0, 1.0 / 62 + 1.0 / 62), new RetrievedPassage("i", "c", "c whole text", null, 1.0 / 61)),
             passages
         );
         List<RetrievedPassage> all = Retriever.fuse(semantic, lexical, 60, 10);
-        assertEquals(List.of("b", "a", "c"), all.stream().map(RetrievedPassage::id).toList());
-        assertEquals("c whole text", all.get(2).text());
+        assertEquals(List.of("b", "c", "a"), all.stream().map(RetrievedPassage::id).toList());
+        assertEquals("a passage", all.get(2).text());
     }
 
     private static FieldMappingMetadata mapping(String fullName, String leaf, String json) {
