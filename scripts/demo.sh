@@ -52,7 +52,7 @@ ask() { # index question
     \"retrieval\": \"hybrid\", \"k\": 3}" | show answer
 }
 
-search debian-packages-en "monitor network traffic on my server"
+search debian-packages-en "a program to read PDF documents"
 search debian-packages-zh "压缩和解压文件"
-ask debian-packages-en "How can I check my disks for errors?"
-ask debian-packages-zh "哪个软件可以用来编辑图片?"
+ask debian-packages-en "Which program scans e-mail for viruses?"
+ask debian-packages-zh "哪个工具可以快速压缩文件?"
