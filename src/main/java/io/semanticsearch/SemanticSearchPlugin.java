@@ -4,6 +4,7 @@ import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
 import io.semanticsearch.embed.SemanticStatsAction;
 import io.semanticsearch.embed.TransportSemanticStatsAction;
+import io.semanticsearch.ingest.SemanticEmbedProcessor;
 import io.semanticsearch.mapper.SemanticCodecService;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
 import io.semanticsearch.query.QueryEmbedder;
@@ -35,8 +36,10 @@ import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecServiceFactory;
 import org.opensearch.index.mapper.Mapper;
+import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.EnginePlugin;
+import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.ReloadablePlugin;
@@ -64,7 +67,14 @@ import java.util.function.Supplier;
  * Entry point OpenSearch loads from {@code plugin-descriptor.properties}: it only wires the capabilities
  * (embedding, vector field, query, ingest, answering) into the node.
  */
-public class SemanticSearchPlugin extends Plugin implements ActionPlugin, MapperPlugin, SearchPlugin, EnginePlugin, ReloadablePlugin {
+public class SemanticSearchPlugin extends Plugin
+    implements
+        ActionPlugin,
+        MapperPlugin,
+        SearchPlugin,
+        EnginePlugin,
+        IngestPlugin,
+        ReloadablePlugin {
 
     /** Every REST path of the plugin starts here. */
     public static final String REST_PREFIX = "/_plugins/_semantic";
@@ -159,6 +169,13 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Mapper
     @Override
     public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
         return List.of(new ActionHandler<>(SemanticStatsAction.INSTANCE, TransportSemanticStatsAction.class));
+    }
+
+    @Override
+    public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
+        // OpenSearch asks for processors before createComponents builds the embedding service: hand over a supplier.
+        // Pipelines are created once the node runs, on threads started after createComponents returned.
+        return Map.of(SemanticEmbedProcessor.TYPE, new SemanticEmbedProcessor.Factory(() -> embeddings, parameters.client));
     }
 
     @Override

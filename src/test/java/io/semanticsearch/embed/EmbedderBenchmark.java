@@ -197,12 +197,12 @@ public final class EmbedderBenchmark {
      * ONNX Runtime with nothing of ours: pre-tokenized ids, sorted by length, fixed batches padded to the longest,
      * the output copied out and not pooled. Same session options as {@link OnnxEmbedder}.
      */
-    private static final class BareSession implements AutoCloseable {
+    public static final class BareSession implements AutoCloseable {
         // The process-wide environment, which the model loaded before this made (on a thread with a large stack).
         private final OrtEnvironment env = OrtEnvironment.getEnvironment();
         private final OrtSession session;
 
-        BareSession(Path onnx) throws Exception {
+        public BareSession(Path onnx) throws Exception {
             try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 options.setIntraOpNumThreads(THREADS);
@@ -215,7 +215,7 @@ public final class EmbedderBenchmark {
             }
         }
 
-        void embedSorted(List<long[]> inputs, int batch) throws Exception {
+        public void embedSorted(List<long[]> inputs, int batch) throws Exception {
             List<long[]> sorted = new ArrayList<>(inputs);
             sorted.sort(Comparator.comparingInt(ids -> ids.length));
             for (int from = 0; from < sorted.size(); from += batch) {

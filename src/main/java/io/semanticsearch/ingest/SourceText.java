@@ -1,0 +1,91 @@
+package io.semanticsearch.ingest;
+
+import org.opensearch.common.Nullable;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one source field of a document gives to embed: a string, or an array of strings ({@code array}). Read with
+ * the errors a user can act on: the field and what it holds. Immutable.
+ */
+record SourceText(List<String> strings, boolean array) {
+
+    SourceText {
+        strings = List.copyOf(strings);
+    }
+
+    /**
+     * The text at {@code path} in a document's source, or null when it is missing or null and {@code ignoreMissing}.
+     *
+     * @throws IllegalArgumentException naming the field and what it holds when that is not a string or an array of
+     *                                  strings, or when it is missing and not {@code ignoreMissing}
+     */
+    @Nullable
+    static SourceText read(Map<String, Object> source, String path, boolean ignoreMissing) {
+        Object value = valueAt(source, path);
+        if (value == null) {
+            if (ignoreMissing) {
+                return null;
+            }
+            throw new IllegalArgumentException(
+                "field [" + path + "] is missing or null; set [ignore_missing] to true to index documents without it unembedded"
+            );
+        }
+        if (value instanceof String string) {
+            return new SourceText(List.of(string), false);
+        }
+        if (value instanceof List<?> list) {
+            List<String> strings = new ArrayList<>(list.size());
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i) instanceof String string) {
+                    strings.add(string);
+                } else {
+                    throw new IllegalArgumentException(
+                        "field [" + path + "] must be a string or an array of strings, but its element [" + i + "] is " + describe(list.get(i))
+                    );
+                }
+            }
+            return new SourceText(strings, true);
+        }
+        throw new IllegalArgumentException("field [" + path + "] must be a string or an array of strings, got " + describe(value));
+    }
+
+    /**
+     * The value at a dotted path of a source: {@code "a.b"} is found as {@code {"a": {"b": ...}}}, as the literal key
+     * {@code {"a.b": ...}} or any mix of the two, all of which OpenSearch maps to the same field. Null when missing.
+     */
+    @SuppressWarnings("unchecked")
+    static Object valueAt(Map<String, Object> source, String path) {
+        Object value = source.get(path);
+        if (value != null) {
+            return value;
+        }
+        for (int dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
+            if (source.get(path.substring(0, dot)) instanceof Map<?, ?> child) {
+                Object nested = valueAt((Map<String, Object>) child, path.substring(dot + 1));
+                if (nested != null) {
+                    return nested;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** "a number [42]": the JSON type of a value and the value, cut at 100 characters. */
+    private static String describe(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        String type = switch (value) {
+            case Number n -> "a number";
+            case Boolean b -> "a boolean";
+            case Map<?, ?> m -> "an object";
+            case List<?> l -> "an array";
+            default -> "a " + value.getClass().getSimpleName();
+        };
+        String shown = String.valueOf(value);
+        return type + " [" + (shown.length() > 100 ? shown.substring(0, 100) + "..." : shown) + "]";
+    }
+}

@@ -1,0 +1,146 @@
+package io.semanticsearch.ingest;
+
+import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.embed.InputType;
+import io.semanticsearch.ingest.PassageChunker.Passage;
+
+import org.opensearch.common.Nullable;
+import org.opensearch.common.hash.MessageDigests;
+import org.opensearch.core.action.ActionListener;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * How the strings of one source field become the value of its target field: with chunking, an array of passages
+ * {@code {"text", "offset", "vector"}}; without, one vector per string (the model reads the first
+ * {@code max_tokens} tokens of each). Also the hash that tells whether a stored target still matches its source.
+ * Immutable and thread-safe.
+ */
+final class TextEmbedder {
+
+    static final String TEXT = "text";
+    static final String OFFSET = "offset";
+    static final String VECTOR = "vector";
+    /** Only in passages of an array of strings: the position of the string the passage comes from. */
+    static final String ELEMENT = "element";
+
+    private final EmbeddingService service;
+    private final EmbeddingModel model;
+    private final InputType inputType;
+    @Nullable
+    private final PassageChunker chunker;
+    // Everything besides the text that decides the target's value: a change to any of it must re-embed.
+    private final String recipe;
+
+    TextEmbedder(EmbeddingService service, EmbeddingModel model, InputType inputType, @Nullable PassageChunker chunker) {
+        this.service = service;
+        this.model = model;
+        this.inputType = inputType;
+        this.chunker = chunker;
+        this.recipe = "model=" + model.name() + ";input_type=" + inputType.name().toLowerCase(Locale.ROOT)
+            + (chunker == null ? "" : ";max_tokens=" + chunker.maxTokens() + ";overlap_tokens=" + chunker.overlapTokens());
+    }
+
+    EmbeddingModel model() {
+        return model;
+    }
+
+    InputType inputType() {
+        return inputType;
+    }
+
+    @Nullable
+    PassageChunker chunker() {
+        return chunker;
+    }
+
+    /**
+     * The SHA-256, in hex, of a source text together with the model, the input type and the chunking:
+     * equal hashes mean that embedding again would give the same target value.
+     */
+    String hash(SourceText text) {
+        MessageDigest digest = MessageDigests.sha256();
+        digest.update((recipe + ";array=" + text.array() + ";").getBytes(StandardCharsets.UTF_8));
+        for (String string : text.strings()) {
+            // The length first, so that ["ab", "c"] and ["a", "bc"] differ.
+            digest.update((string.length() + ":").getBytes(StandardCharsets.UTF_8));
+            digest.update(string.getBytes(StandardCharsets.UTF_8));
+        }
+        return MessageDigests.toHexString(digest.digest());
+    }
+
+    /** Cuts a source text into the texts the model embeds, remembering how to put the vectors back. */
+    Pending prepare(SourceText text) {
+        List<String> strings = text.strings();
+        if (chunker == null) {
+            return new Pending(strings, null, null, text.array());
+        }
+        List<String> texts = new ArrayList<>();
+        List<Integer> offsets = new ArrayList<>();
+        List<Integer> elements = new ArrayList<>();
+        for (int element = 0; element < strings.size(); element++) {
+            for (Passage passage : chunker.chunk(strings.get(element))) {
+                texts.add(passage.text());
+                offsets.add(passage.offset());
+                elements.add(element);
+            }
+        }
+        return new Pending(texts, offsets, elements, text.array());
+    }
+
+    /** Embeds {@code texts} on the inference pool; {@code listener} is answered there. */
+    void embed(List<String> texts, ActionListener<float[][]> listener) {
+        service.embed(model, inputType, texts, listener);
+    }
+
+    /**
+     * The texts of one source value and how their vectors become the target's value.
+     *
+     * @param offsets  with chunking, where each passage starts in its string; null without
+     * @param elements with chunking, which string each passage comes from; null without
+     */
+    record Pending(List<String> texts, @Nullable List<Integer> offsets, @Nullable List<Integer> elements, boolean array) {
+
+        /** The target's value, from the vectors of {@link #texts()} found from {@code vectors[from]} on. */
+        Object value(float[][] vectors, int from) {
+            if (offsets == null) {
+                if (array == false) {
+                    return asList(vectors[from]);
+                }
+                List<List<Float>> values = new ArrayList<>(texts.size());
+                for (int i = 0; i < texts.size(); i++) {
+                    values.add(asList(vectors[from + i]));
+                }
+                return values;
+            }
+            List<Map<String, Object>> passages = new ArrayList<>(texts.size());
+            for (int i = 0; i < texts.size(); i++) {
+                Map<String, Object> passage = new HashMap<>();
+                passage.put(TEXT, texts.get(i));
+                passage.put(OFFSET, offsets.get(i));
+                if (array) {
+                    passage.put(ELEMENT, elements.get(i));
+                }
+                passage.put(VECTOR, asList(vectors[from + i]));
+                passages.add(passage);
+            }
+            return passages;
+        }
+
+        // Lists, not float[]: every processor after this one, _simulate and the source writer expect JSON-like values.
+        private static List<Float> asList(float[] vector) {
+            List<Float> list = new ArrayList<>(vector.length);
+            for (float v : vector) {
+                list.add(v);
+            }
+            return list;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.semanticsearch.ingest;
+
+import io.semanticsearch.SemanticSettings;
+import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.embed.ModelFixtures;
+import io.semanticsearch.embed.ModelRegistry;
+
+import org.opensearch.common.settings.Settings;
+import org.opensearch.threadpool.FixedExecutorBuilder;
+import org.opensearch.threadpool.TestThreadPool;
+import org.opensearch.threadpool.ThreadPool;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The two bundled models behind a real {@link EmbeddingService} with its inference pool, for the ingest tests. Loading
+ * costs a few seconds: build one per test class.
+ */
+final class TestEmbeddings implements AutoCloseable {
+
+    final ThreadPool threadPool;
+    final EmbeddingService service;
+
+    TestEmbeddings(Path dir, String name) throws IOException {
+        Path models = dir.resolve("models");
+        ModelFixtures.modelFolder(models.resolve(ModelFixtures.MINILM), ModelFixtures.MINILM);
+        ModelFixtures.modelFolder(models.resolve(ModelFixtures.BGE), ModelFixtures.BGE);
+        ModelRegistry registry = ModelRegistry.load(List.of(new ModelRegistry.Root(models, ModelRegistry.Source.BUNDLED)), 2);
+        threadPool = new TestThreadPool(
+            name,
+            new FixedExecutorBuilder(
+                Settings.EMPTY,
+                EmbeddingService.THREAD_POOL,
+                SemanticSettings.DEFAULT_POOL_SIZE,
+                SemanticSettings.DEFAULT_POOL_QUEUE,
+                SemanticSettings.POOL_PREFIX
+            )
+        );
+        service = new EmbeddingService(registry, threadPool, 32);
+    }
+
+    @Override
+    public void close() {
+        ThreadPool.terminate(threadPool, 10, TimeUnit.SECONDS);
+        service.close();
+    }
+}
