@@ -9,9 +9,14 @@ import io.semanticsearch.mapper.SemanticCodecService;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
 import io.semanticsearch.query.QueryEmbedder;
 import io.semanticsearch.query.SemanticQueryBuilder;
+import io.semanticsearch.rag.LlmConnectors;
+import io.semanticsearch.rag.LlmSettings;
+import io.semanticsearch.rag.OpenAiChatClient;
+import io.semanticsearch.rag.RagService;
 import io.semanticsearch.rest.RestEmbedAction;
 import io.semanticsearch.rest.RestModelsAction;
 import io.semanticsearch.rest.RestPluginInfoAction;
+import io.semanticsearch.rest.RestRagAction;
 import io.semanticsearch.rest.RestStatsAction;
 
 import org.opensearch.action.ActionRequest;
@@ -37,6 +42,7 @@ import org.opensearch.plugins.EnginePlugin;
 import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
+import org.opensearch.plugins.ReloadablePlugin;
 import org.opensearch.plugins.SearchPlugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
@@ -50,6 +56,7 @@ import org.opensearch.watcher.ResourceWatcherService;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +67,14 @@ import java.util.function.Supplier;
  * Entry point OpenSearch loads from {@code plugin-descriptor.properties}: it only wires the capabilities
  * (embedding, vector field, query, ingest, answering) into the node.
  */
-public class SemanticSearchPlugin extends Plugin implements ActionPlugin, MapperPlugin, SearchPlugin, EnginePlugin, IngestPlugin {
+public class SemanticSearchPlugin extends Plugin
+    implements
+        ActionPlugin,
+        MapperPlugin,
+        SearchPlugin,
+        EnginePlugin,
+        IngestPlugin,
+        ReloadablePlugin {
 
     /** Every REST path of the plugin starts here. */
     public static final String REST_PREFIX = "/_plugins/_semantic";
@@ -71,6 +85,7 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Mapper
     // Set in createComponents, which runs after getMappers and getQueries: those read them through suppliers.
     private EmbeddingService embeddings;
     private QueryEmbedder queryEmbedder;
+    private RagService rag;
     private volatile int maxTexts;
 
     public SemanticSearchPlugin(Settings settings) {
@@ -79,7 +94,9 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Mapper
 
     @Override
     public List<Setting<?>> getSettings() {
-        return SemanticSettings.all();
+        List<Setting<?>> all = new ArrayList<>(SemanticSettings.all());
+        all.addAll(LlmSettings.all());
+        return all;
     }
 
     @Override
@@ -119,7 +136,9 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Mapper
         queryEmbedder = new QueryEmbedder(embeddings, clusterService, indexNameExpressionResolver, threadPool);
         maxTexts = SemanticSettings.EMBED_MAX_TEXTS.get(settings);
         clusterService.getClusterSettings().addSettingsUpdateConsumer(SemanticSettings.EMBED_MAX_TEXTS, v -> maxTexts = v);
-        return List.of(embeddings, queryEmbedder);
+        // The keystore is open only while the node is being built: the connectors copy their keys now.
+        rag = new RagService(embeddings, LlmConnectors.load(environment.settings()), new OpenAiChatClient());
+        return List.of(embeddings, queryEmbedder, rag);
     }
 
     @Override
@@ -173,12 +192,24 @@ public class SemanticSearchPlugin extends Plugin implements ActionPlugin, Mapper
             new RestPluginInfoAction(embeddings.registry()),
             new RestModelsAction(embeddings.registry()),
             new RestEmbedAction(embeddings, () -> maxTexts),
-            new RestStatsAction()
+            new RestStatsAction(),
+            new RestRagAction(rag)
         );
+    }
+
+    /** {@code _nodes/reload_secure_settings}: the LLM connectors take their new API keys. */
+    @Override
+    public void reload(Settings settings) {
+        if (rag != null) {
+            rag.connectors().reload(settings);
+        }
     }
 
     @Override
     public void close() throws IOException {
+        if (rag != null) {
+            rag.close();
+        }
         if (embeddings != null) {
             embeddings.close();
         }

@@ -271,6 +271,28 @@ public final class LocalNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds (or replaces) a secure setting in the keystore of this running node, as {@code opensearch-keystore add}
+     * does; {@code POST _nodes/reload_secure_settings} makes reloadable plugins take it.
+     */
+    public void addToKeystore(String key, String value) throws IOException {
+        addToKeystore(home, key, value);
+        grantToNodeUser(home.resolve("config"));
+    }
+
+    private static void addToKeystore(Path home, String key, String value) throws IOException {
+        String tool = home.resolve("bin").resolve("opensearch-keystore").toString();
+        Map<String, String> env = Map.of("OPENSEARCH_JAVA_HOME", javaHome());
+        if (Files.exists(home.resolve("config").resolve("opensearch.keystore")) == false) {
+            run(List.of(tool, "create"), env);
+        }
+        // The value goes through standard input, never the command line, where any user could read it.
+        ExecResult result = exec(List.of(tool, "add", "--stdin", "--force", key), env, value);
+        if (result.exitCode() != 0) {
+            throw new IOException("opensearch-keystore add " + key + " exited with " + result.exitCode() + ":\n" + result.output());
+        }
+    }
+
     static boolean runningAsRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
@@ -301,11 +323,21 @@ public final class LocalNode implements AutoCloseable {
     }
 
     static ExecResult exec(List<String> command, Map<String, String> env) throws IOException {
+        return exec(command, env, null);
+    }
+
+    /** Runs {@code command}, writing {@code input} (if any) to its standard input. */
+    static ExecResult exec(List<String> command, Map<String, String> env, String input) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (env != null) {
             builder.environment().putAll(env);
         }
         Process process = builder.start();
+        try (var stdin = process.getOutputStream()) {
+            if (input != null) {
+                stdin.write(input.getBytes(StandardCharsets.UTF_8));
+            }
+        }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (!process.waitFor(5, TimeUnit.MINUTES)) {
@@ -379,6 +411,7 @@ public final class LocalNode implements AutoCloseable {
         private final List<Path> plugins = new ArrayList<>();
         private final Map<String, String> settings = new LinkedHashMap<>();
         private final Map<String, Path> configFiles = new LinkedHashMap<>();
+        private final Map<String, String> keystore = new LinkedHashMap<>();
 
         private Builder(String name) {
             this.name = name;
@@ -398,6 +431,12 @@ public final class LocalNode implements AutoCloseable {
         /** Copies a file or folder into the node's config folder at {@code relativePath}. */
         public Builder configFile(String relativePath, Path source) {
             configFiles.put(relativePath, source);
+            return this;
+        }
+
+        /** Puts a secure setting into the node's keystore (created when needed) before it starts. */
+        public Builder keystore(String key, String value) {
+            keystore.put(key, value);
             return this;
         }
 
@@ -422,6 +461,9 @@ public final class LocalNode implements AutoCloseable {
                 Path target = home.resolve("config").resolve(file.getKey());
                 Files.createDirectories(target.getParent());
                 run(List.of("cp", "-a", file.getValue().toString(), target.toString()), null);
+            }
+            for (Map.Entry<String, String> secure : keystore.entrySet()) {
+                addToKeystore(home, secure.getKey(), secure.getValue());
             }
             LocalNode node = new LocalNode(name, home, installLog.toString());
             // Stop the node even if the test JVM is torn down without running the test's cleanup.

@@ -433,7 +433,9 @@ public class SemanticQueryIT {
     // --- helpers ---
 
     private static long embeddedTexts() {
-        return node.get("/_plugins/_semantic/stats").json().path("models").path("all-minilm-l6-v2").path("texts").asLong();
+        JsonNode stats = node.get("/_plugins/_semantic/stats").json();
+        assertEquals(stats.toString(), 1, stats.path("_nodes").path("successful").asInt());
+        return stats.path("nodes").elements().next().path("models").path("all-minilm-l6-v2").path("texts").asLong();
     }
 
     private static String semantic(String field, float[] vector, String more) {

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The end of the README's run command: loads the bundled sample (Debian package descriptions, English and Chinese)
+# through the semantic_embed pipelines, then shows a semantic search and cited answers from the extractive answerer,
+# in English and in Chinese. Everything runs on the node: no network beyond it.   Usage: scripts/demo.sh [base_url]
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+base=${1:-http://127.0.0.1:${SEMANTIC_NODE_PORT:-9200}}
+
+post() { # path json
+  curl -sS -X POST "$base$1" -H 'Content-Type: application/json' -d "$2"
+}
+
+# Pretty-prints with python3 when there is one; the raw JSON otherwise.
+show() { # kind(hits|answer)
+  if command -v python3 >/dev/null; then
+    python3 -c '
+import json, sys
+kind, body = sys.argv[1], json.load(sys.stdin)
+if "error" in body and kind == "hits":
+    print("  error:", json.dumps(body["error"])[:400]); sys.exit()
+if kind == "hits":
+    for h in body["hits"]["hits"]:
+        print("  %.3f  %-28s %s" % (h["_score"], h["_source"]["package"], h["_source"]["title"]))
+else:
+    print("  answer:", body.get("answer"))
+    if body.get("error"): print("  error:", body["error"])
+    for c in body.get("citations", []):
+        print("   [%d] %s/%s (score %.3f): %s" % (c["n"], c["_index"], c["_id"], c["score"], c["passage"][:110].replace("\n", " ")))
+' "$1"
+  else
+    cat; echo
+  fi
+}
+
+echo
+echo "== Loading the bundled sample through the semantic_embed pipelines"
+"$root/scripts/load-sample.sh" "$base"
+
+search() { # index question
+  echo
+  echo "== Semantic search on $1 (best passage of each description): \"$2\""
+  post "/$1/_search" "{\"size\": 3, \"_source\": [\"package\", \"title\"],
+    \"query\": {\"nested\": {\"path\": \"body_passages\", \"score_mode\": \"max\",
+      \"query\": {\"semantic\": {\"field\": \"body_passages.vector\", \"query\": \"$2\", \"k\": 3}}}}}" | show hits
+}
+
+ask() { # index question
+  echo
+  echo "== POST /$1/_rag (extractive answerer, hybrid retrieval): \"$2\""
+  post "/$1/_rag" "{\"question\": \"$2\", \"field\": \"body_passages\", \"text_field\": \"body\",
+    \"retrieval\": \"hybrid\", \"k\": 3}" | show answer
+}
+
+search debian-packages-en "a program to read PDF documents"
+search debian-packages-zh "压缩和解压文件"
+ask debian-packages-en "Which program scans e-mail for viruses?"
+ask debian-packages-zh "哪个工具可以快速压缩文件?"

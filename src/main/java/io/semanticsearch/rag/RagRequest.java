@@ -1,0 +1,228 @@
+package io.semanticsearch.rag;
+
+import org.opensearch.common.xcontent.XContentFactory;
+import org.opensearch.common.xcontent.XContentType;
+import org.opensearch.core.common.bytes.BytesReference;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The body of {@code POST /{index}/_rag}, validated: every problem is an {@link IllegalArgumentException} (HTTP
+ * 400) naming the parameter and the value received.
+ *
+ * @param textField    the text field BM25 searches in hybrid retrieval, and the passage text when {@code field} is
+ *                     a plain {@code semantic_vector} field; may be null
+ * @param filter       a query the retrieved documents must match; may be null
+ * @param rankConstant the RRF rank constant (hybrid only)
+ * @param prompt       the user-message template of an LLM connector; null for the default
+ * @param minScore     the least cosine similarity a sentence needs to be extracted (extractive only)
+ */
+public record RagRequest(
+    String question,
+    String field,
+    String textField,
+    Retrieval retrieval,
+    int k,
+    int rankConstant,
+    QueryBuilder filter,
+    String generator,
+    int maxContextTokens,
+    String prompt,
+    double minScore
+) {
+
+    /** How documents are found. */
+    public enum Retrieval {
+        /** The {@code semantic} query alone. */
+        SEMANTIC,
+        /** BM25 on {@code text_field} and the {@code semantic} query, fused with reciprocal rank fusion. */
+        HYBRID;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final int DEFAULT_K = 5;
+    public static final int MAX_K = 100;
+    public static final int DEFAULT_MAX_CONTEXT_TOKENS = 2000;
+    static final int MIN_CONTEXT_TOKENS = 16;
+    static final int MAX_CONTEXT_TOKENS = 100_000;
+    // Longer questions are almost always a document pasted by mistake; the embedding would truncate them anyway.
+    static final int MAX_QUESTION_CHARS = 4096;
+
+    private static final List<String> FIELDS = List.of(
+        "question",
+        "field",
+        "text_field",
+        "retrieval",
+        "k",
+        "rank_constant",
+        "filter",
+        "generator",
+        "max_context_tokens",
+        "prompt",
+        "min_score"
+    );
+
+    /** Reads and validates a request body; {@code registry} parses the {@code filter} query. */
+    public static RagRequest parse(Map<String, Object> body, NamedXContentRegistry registry) {
+        for (String key : body.keySet()) {
+            if (FIELDS.contains(key) == false) {
+                throw new IllegalArgumentException("[_rag] does not support [" + key + "]; supported: " + FIELDS);
+            }
+        }
+        String question = requiredString(body, "question");
+        if (question.length() > MAX_QUESTION_CHARS) {
+            throw new IllegalArgumentException(
+                "[question] must be at most [" + MAX_QUESTION_CHARS + "] characters, got [" + question.length() + "]"
+            );
+        }
+        String field = requiredString(body, "field");
+        String textField = optionalString(body, "text_field");
+        Retrieval retrieval = parseRetrieval(optionalString(body, "retrieval"), textField);
+        int k = optionalInt(body, "k", DEFAULT_K, 1, MAX_K);
+        if (body.containsKey("rank_constant") && retrieval != Retrieval.HYBRID) {
+            throw new IllegalArgumentException("[rank_constant] applies to [retrieval] [hybrid] only, got [retrieval] [" + retrieval + "]");
+        }
+        int rankConstant = optionalInt(body, "rank_constant", ReciprocalRankFusion.DEFAULT_RANK_CONSTANT, 1, 10_000);
+        QueryBuilder filter = parseFilter(body.get("filter"), registry);
+        String generator = optionalString(body, "generator");
+        if (generator == null) {
+            generator = ExtractiveAnswerer.NAME;
+        }
+        boolean extractive = generator.equals(ExtractiveAnswerer.NAME);
+        int maxContextTokens = optionalInt(body, "max_context_tokens", DEFAULT_MAX_CONTEXT_TOKENS, MIN_CONTEXT_TOKENS, MAX_CONTEXT_TOKENS);
+        String prompt = optionalString(body, "prompt");
+        if (prompt != null) {
+            if (extractive) {
+                throw new IllegalArgumentException("[prompt] applies to LLM connectors only; [generator] [extractive] uses no prompt");
+            }
+            PromptBuilder.validateTemplate(prompt);
+        }
+        if (body.containsKey("min_score") && extractive == false) {
+            throw new IllegalArgumentException("[min_score] applies to [generator] [extractive] only, got [generator] [" + generator + "]");
+        }
+        double minScore = optionalDouble(body, "min_score", ExtractiveAnswerer.DEFAULT_MIN_SCORE, -1, 1);
+        return new RagRequest(question, field, textField, retrieval, k, rankConstant, filter, generator, maxContextTokens, prompt, minScore);
+    }
+
+    private static Retrieval parseRetrieval(String value, String textField) {
+        if (value == null) {
+            // Hybrid whenever it is possible: BM25 rescues exact names and rare words that embeddings blur.
+            return textField == null ? Retrieval.SEMANTIC : Retrieval.HYBRID;
+        }
+        Retrieval retrieval;
+        try {
+            retrieval = Retrieval.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[retrieval] must be [semantic] or [hybrid], got [" + value + "]");
+        }
+        if (retrieval == Retrieval.HYBRID && textField == null) {
+            throw new IllegalArgumentException("[retrieval] [hybrid] needs [text_field], the text field BM25 searches");
+        }
+        return retrieval;
+    }
+
+    private static QueryBuilder parseFilter(Object value, NamedXContentRegistry registry) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Map<?, ?> == false) {
+            throw new IllegalArgumentException("[filter] must be a query object such as {\"term\": {\"lang\": \"en\"}}, got [" + typeName(value) + "]");
+        }
+        try (XContentBuilder json = XContentFactory.jsonBuilder().map(castMap(value))) {
+            try (
+                XContentParser parser = XContentType.JSON.xContent()
+                    .createParser(registry, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, BytesReference.bytes(json).streamInput())
+            ) {
+                return AbstractQueryBuilder.parseInnerQueryBuilder(parser);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("[filter] is not a valid query: " + e.getMessage(), e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object value) {
+        return (Map<String, Object>) value;
+    }
+
+    private static String requiredString(Map<String, Object> body, String key) {
+        String value = optionalString(body, key);
+        if (value == null) {
+            throw new IllegalArgumentException("[" + key + "] is required");
+        }
+        if (value.isBlank()) {
+            throw new IllegalArgumentException("[" + key + "] must not be blank, got [" + value + "]");
+        }
+        return value;
+    }
+
+    private static String optionalString(Map<String, Object> body, String key) {
+        Object value = body.get(key);
+        if (value == null || value instanceof String) {
+            return (String) value;
+        }
+        throw new IllegalArgumentException("[" + key + "] must be a string, got [" + typeName(value) + "] [" + value + "]");
+    }
+
+    private static int optionalInt(Map<String, Object> body, String key, int defaultValue, int min, int max) {
+        Object value = body.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+            long number = ((Number) value).longValue();
+            if (number < min || number > max) {
+                throw new IllegalArgumentException("[" + key + "] must be between " + min + " and " + max + ", got [" + number + "]");
+            }
+            return (int) number;
+        }
+        throw new IllegalArgumentException("[" + key + "] must be an integer, got [" + typeName(value) + "] [" + value + "]");
+    }
+
+    private static double optionalDouble(Map<String, Object> body, String key, double defaultValue, double min, double max) {
+        Object value = body.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (value instanceof Number number && Double.isFinite(number.doubleValue())) {
+            double d = number.doubleValue();
+            if (d < min || d > max) {
+                throw new IllegalArgumentException("[" + key + "] must be between " + min + " and " + max + ", got [" + d + "]");
+            }
+            return d;
+        }
+        throw new IllegalArgumentException("[" + key + "] must be a number, got [" + typeName(value) + "] [" + value + "]");
+    }
+
+    private static String typeName(Object value) {
+        if (value instanceof List) {
+            return "array";
+        }
+        if (value instanceof Map) {
+            return "object";
+        }
+        if (value instanceof Number) {
+            return "number";
+        }
+        if (value instanceof Boolean) {
+            return "boolean";
+        }
+        if (value instanceof String) {
+            return "string";
+        }
+        return value.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,134 @@
+package io.semanticsearch.rag;
+
+import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.embed.EmbeddingService;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.opensearch.action.support.ContextPreservingActionListener;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.transport.client.Client;
+
+import java.io.Closeable;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Answers a question from an index: reads the field's mapping, retrieves passages through the caller's client,
+ * fits them into the context budget and hands them to the generator (extractive or an LLM connector). Every step
+ * is asynchronous; the listener is called back in the caller's thread context. Thread-safe; one per node.
+ */
+public final class RagService implements Closeable {
+
+    private static final Logger logger = LogManager.getLogger(RagService.class);
+
+    private final EmbeddingService embeddings;
+    private final LlmConnectors connectors;
+    private final OpenAiChatClient chat;
+    private final ExtractiveAnswerer extractive;
+
+    public RagService(EmbeddingService embeddings, LlmConnectors connectors, OpenAiChatClient chat) {
+        this.embeddings = embeddings;
+        this.connectors = connectors;
+        this.chat = chat;
+        this.extractive = new ExtractiveAnswerer(embeddings);
+    }
+
+    public LlmConnectors connectors() {
+        return connectors;
+    }
+
+    /**
+     * The connector a request names, checked before any work is done.
+     *
+     * @return null for the extractive generator
+     * @throws IllegalArgumentException naming {@code [generator]} when the connector is unknown or unusable
+     */
+    public LlmConnector connector(RagRequest request) {
+        return ExtractiveAnswerer.NAME.equals(request.generator()) ? null : connectors.get(request.generator());
+    }
+
+    /**
+     * Answers {@code request} over {@code indices}.
+     *
+     * @param client   the caller's client: its searches run with the caller's identity and permissions
+     * @param registry parses the searches written in the query DSL
+     */
+    public void answer(Client client, NamedXContentRegistry registry, String[] indices, RagRequest request, ActionListener<RagResponse> listener) {
+        ActionListener<RagResponse> respond = ContextPreservingActionListener.wrapPreservingContext(
+            listener,
+            client.threadPool().getThreadContext()
+        );
+        LlmConnector connector;
+        try {
+            connector = connector(request);
+        } catch (IllegalArgumentException e) {
+            respond.onFailure(e);
+            return;
+        }
+        long start = System.nanoTime();
+        Retriever retriever = new Retriever(client, registry);
+        retriever.resolve(indices, request, ActionListener.wrap(field -> {
+            EmbeddingModel model = embeddings.model(field.model());
+            retriever.retrieve(indices, request, field, ActionListener.wrap(passages -> {
+                List<Citation> citations = ContextWindow.fit(passages, model.tokenizer(), request.maxContextTokens());
+                long generationStart = System.nanoTime();
+                long retrievalMillis = TimeUnit.NANOSECONDS.toMillis(generationStart - start);
+                generate(request, connector, model, citations, ActionListener.wrap(generated -> {
+                    long generationMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - generationStart);
+                    respond.onResponse(
+                        new RagResponse(generated.answer, citations, request.generator(), retrievalMillis, generationMillis, generated.error)
+                    );
+                }, respond::onFailure));
+            }, respond::onFailure));
+        }, respond::onFailure));
+    }
+
+    private record Generated(String answer, LlmException error) {}
+
+    private void generate(
+        RagRequest request,
+        LlmConnector connector,
+        EmbeddingModel model,
+        List<Citation> citations,
+        ActionListener<Generated> listener
+    ) {
+        if (citations.isEmpty()) {
+            // Nothing to answer from: asking an LLM anyway would only invite a guess.
+            listener.onResponse(new Generated(ExtractiveAnswerer.NO_ANSWER, null));
+            return;
+        }
+        if (connector == null) {
+            extractive.answer(
+                model,
+                request.question(),
+                citations,
+                request.minScore(),
+                ActionListener.wrap(answer -> listener.onResponse(new Generated(answer, null)), listener::onFailure)
+            );
+            return;
+        }
+        chat.complete(connector, PromptBuilder.build(request.prompt(), request.question(), citations), new ActionListener<>() {
+            @Override
+            public void onResponse(String answer) {
+                listener.onResponse(new Generated(answer, null));
+            }
+
+            @Override
+            public void onFailure(Exception e) {
+                // The citations are still worth having: a failed generation is reported, never turned into a 5xx.
+                LlmException error = e instanceof LlmException llm
+                    ? llm
+                    : new LlmException(LlmException.CONNECTION, connector.redact("connector [" + connector.name() + "] failed: " + e));
+                logger.warn("LLM connector [{}] gave no answer: [{}] {}", connector.name(), error.type(), error.getMessage());
+                listener.onResponse(new Generated(null, error));
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        chat.close();
+    }
+}

@@ -1,0 +1,265 @@
+package io.semanticsearch.rag;
+
+import io.semanticsearch.rag.RagRequest.Retrieval;
+import io.semanticsearch.rag.ReciprocalRankFusion.Fused;
+
+import org.opensearch.action.admin.indices.mapping.get.GetFieldMappingsRequest;
+import org.opensearch.action.search.MultiSearchRequest;
+import org.opensearch.action.search.MultiSearchResponse;
+import org.opensearch.action.search.SearchRequest;
+import org.opensearch.action.search.SearchResponse;
+import org.opensearch.common.xcontent.XContentFactory;
+import org.opensearch.common.xcontent.XContentType;
+import org.opensearch.common.xcontent.support.XContentMapValues;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.bytes.BytesReference;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.search.SearchHit;
+import org.opensearch.search.SearchHits;
+import org.opensearch.search.builder.SearchSourceBuilder;
+import org.opensearch.transport.client.Client;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Finds the passages for a question with ordinary searches through the caller's client, so the caller's
+ * permissions (document and field level security included) apply to what an answer can read. Queries are written
+ * in the query DSL and parsed with the node's registry, which keeps this class independent of the query builders.
+ * One instance per request.
+ */
+final class Retriever {
+
+    /** Passages taken from each nested document: its best ones, which is usually where the answer sits. */
+    static final int PASSAGES_PER_DOC = 3;
+    /**
+     * How many more documents the nested kNN search finds when a filter must be applied after it, so that enough
+     * pass: the filter is on document fields, which the kNN search over passages (child documents) cannot see.
+     */
+    static final int FILTERED_OVERSAMPLING = 5;
+
+    // The semantic query's limit on k and num_candidates.
+    private static final int MAX_K = 10_000;
+
+    private final Client client;
+    private final NamedXContentRegistry registry;
+
+    Retriever(Client client, NamedXContentRegistry registry) {
+        this.client = client;
+        this.registry = registry;
+    }
+
+    /** A document found by one search, with the passages it brought. */
+    record Doc(String index, String id, double score, List<Passage> passages) {
+        Key key() {
+            return new Key(index, id);
+        }
+    }
+
+    /** A passage of a document and its offset in the document's text (null for a whole field). */
+    record Passage(String text, Integer offset) {}
+
+    record Key(String index, String id) {}
+
+    /** Reads the mappings of {@code field} and {@code text_field} in the target indices. */
+    void resolve(String[] indices, RagRequest request, ActionListener<PassageField> listener) {
+        List<String> fields = new ArrayList<>(List.of(request.field(), request.field() + ".vector", request.field() + ".text"));
+        if (request.textField() != null) {
+            fields.add(request.textField());
+        }
+        GetFieldMappingsRequest get = new GetFieldMappingsRequest().indices(indices).fields(fields.toArray(String[]::new));
+        client.admin().indices().getFieldMappings(get, ActionListener.wrap(response -> {
+            PassageField field;
+            try {
+                field = PassageField.resolve(request, response.mappings());
+            } catch (IllegalArgumentException e) {
+                listener.onFailure(e);
+                return;
+            }
+            listener.onResponse(field);
+        }, listener::onFailure));
+    }
+
+    /** Retrieves the passages of the best {@code k} documents, best first. */
+    void retrieve(String[] indices, RagRequest request, PassageField field, ActionListener<List<RetrievedPassage>> listener) {
+        SearchRequest semantic;
+        SearchRequest lexical;
+        try {
+            int size = request.retrieval() == Retrieval.HYBRID ? window(request.k()) : request.k();
+            semantic = search(indices, semanticSearch(request, field, size));
+            lexical = request.retrieval() == Retrieval.HYBRID ? search(indices, lexicalSearch(request, field, size)) : null;
+        } catch (IOException | RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        if (lexical == null) {
+            client.search(semantic, ActionListener.wrap(response -> {
+                List<Doc> docs = docs(response, field, request.textField());
+                listener.onResponse(passages(docs.subList(0, Math.min(request.k(), docs.size())), Map.of()));
+            }, listener::onFailure));
+            return;
+        }
+        MultiSearchRequest both = new MultiSearchRequest().add(semantic).add(lexical);
+        client.multiSearch(both, ActionListener.wrap(response -> {
+            MultiSearchResponse.Item[] items = response.getResponses();
+            for (MultiSearchResponse.Item item : items) {
+                if (item.isFailure()) {
+                    listener.onFailure(item.getFailure());
+                    return;
+                }
+            }
+            List<Doc> semanticDocs = docs(items[0].getResponse(), field, request.textField());
+            List<Doc> lexicalDocs = docs(items[1].getResponse(), field, request.textField());
+            listener.onResponse(fuse(semanticDocs, lexicalDocs, request.rankConstant(), request.k()));
+        }, listener::onFailure));
+    }
+
+    /** How many documents each side of a hybrid search brings to the fusion: more than k, so both can vote. */
+    static int window(int k) {
+        return Math.max(10, 2 * k);
+    }
+
+    /**
+     * Fuses the two rankings with RRF and takes the passages of the best {@code k} documents: the semantic search's
+     * passages (the best nested ones) where it found the document, the lexical search's otherwise. Equal scores (a
+     * document at rank r in one list only, another at rank r in the other only) go to the lexical one: on the
+     * known-item benchmark exact words were the surer evidence (docs/benchmarks.md, "Retrieval quality").
+     */
+    static List<RetrievedPassage> fuse(List<Doc> semantic, List<Doc> lexical, int rankConstant, int k) {
+        Map<Key, Doc> bySemantic = semantic.stream().collect(Collectors.toMap(Doc::key, d -> d, (a, b) -> a, LinkedHashMap::new));
+        Map<Key, Doc> byLexical = lexical.stream().collect(Collectors.toMap(Doc::key, d -> d, (a, b) -> a, LinkedHashMap::new));
+        List<Fused<Key>> fused = ReciprocalRankFusion.fuse(List.of(List.copyOf(byLexical.keySet()), List.copyOf(bySemantic.keySet())), rankConstant);
+        List<Doc> best = new ArrayList<>();
+        Map<Key, Double> scores = new LinkedHashMap<>();
+        for (Fused<Key> f : fused.subList(0, Math.min(k, fused.size()))) {
+            Doc doc = bySemantic.get(f.key());
+            if (doc == null || doc.passages().isEmpty()) {
+                doc = byLexical.getOrDefault(f.key(), doc);
+            }
+            best.add(doc);
+            scores.put(f.key(), f.score());
+        }
+        return passages(best, scores);
+    }
+
+    private static List<RetrievedPassage> passages(List<Doc> docs, Map<Key, Double> scores) {
+        List<RetrievedPassage> passages = new ArrayList<>();
+        for (Doc doc : docs) {
+            double score = scores.getOrDefault(doc.key(), doc.score());
+            for (Passage passage : doc.passages()) {
+                passages.add(new RetrievedPassage(doc.index(), doc.id(), passage.text(), passage.offset(), score));
+            }
+        }
+        return passages;
+    }
+
+    /** The search body of the {@code semantic} side: the vector field directly, or through its nested passages. */
+    static Map<String, Object> semanticSearch(RagRequest request, PassageField field, int size) {
+        Object query;
+        if (field.nested()) {
+            // The nested query scores a document by its best passage (k counts documents) and its inner hits bring
+            // the best passages; the filter applies to the documents, outside, where their fields are visible.
+            int k = request.filter() == null ? size : Math.min(MAX_K, size * FILTERED_OVERSAMPLING);
+            query = filtered(nested(field, semantic(field.vectorField(), request.question(), k, null)), request);
+        } else {
+            // Filtering inside the kNN search keeps k results when the filter is selective.
+            query = semantic(field.vectorField(), request.question(), size, request.filter());
+        }
+        return body(size, request, field, query);
+    }
+
+    /** The search body of the BM25 side: a {@code match} on {@code text_field}, nested when the field is a passage field. */
+    static Map<String, Object> lexicalSearch(RagRequest request, PassageField field, int size) {
+        Map<String, Object> match = Map.of("match", Map.of(request.textField(), Map.of("query", request.question())));
+        Object query = field.holds(request.textField()) ? nested(field, match) : match;
+        return body(size, request, field, filtered(query, request));
+    }
+
+    private static Map<String, Object> semantic(String vectorField, String question, int k, Object filter) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("field", vectorField);
+        params.put("query", question);
+        params.put("k", k);
+        params.put("num_candidates", Math.min(MAX_K, Math.max(100, 2 * k)));
+        if (filter != null) {
+            params.put("filter", filter);
+        }
+        return Map.of("semantic", params);
+    }
+
+    private static Map<String, Object> nested(PassageField field, Object query) {
+        Map<String, Object> nested = new LinkedHashMap<>();
+        nested.put("path", field.nestedPath());
+        nested.put("query", query);
+        nested.put("score_mode", "max");
+        nested.put("inner_hits", Map.of("_source", List.of(field.nestedText(), field.nestedOffset()), "size", PASSAGES_PER_DOC));
+        return Map.of("nested", nested);
+    }
+
+    private static Object filtered(Object query, RagRequest request) {
+        if (request.filter() == null) {
+            return query;
+        }
+        return Map.of("bool", Map.of("must", List.of(query), "filter", List.of(request.filter())));
+    }
+
+    private static Map<String, Object> body(int size, RagRequest request, PassageField field, Object query) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("size", size);
+        // Vectors can be most of a document's source: fetch only the text the answer needs.
+        String textField = request.textField();
+        body.put("_source", textField != null && field.holds(textField) == false ? List.of(textField) : false);
+        body.put("query", query);
+        return body;
+    }
+
+    private SearchRequest search(String[] indices, Map<String, Object> body) throws IOException {
+        try (
+            XContentBuilder json = XContentFactory.jsonBuilder().map(body);
+            XContentParser parser = XContentType.JSON.xContent()
+                .createParser(registry, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, BytesReference.bytes(json).streamInput())
+        ) {
+            return new SearchRequest(indices).source(SearchSourceBuilder.fromXContent(parser));
+        }
+    }
+
+    /** The documents of one search response, best first, each with its passages. */
+    static List<Doc> docs(SearchResponse response, PassageField field, String textField) {
+        List<Doc> docs = new ArrayList<>();
+        for (SearchHit hit : response.getHits().getHits()) {
+            List<Passage> passages = new ArrayList<>();
+            SearchHits inner = field.nested() && hit.getInnerHits() != null ? hit.getInnerHits().get(field.nestedPath()) : null;
+            if (inner != null) {
+                for (SearchHit passage : inner.getHits()) {
+                    Map<String, Object> source = passage.getSourceAsMap();
+                    if (source != null && source.get("text") instanceof String text && text.isBlank() == false) {
+                        Integer offset = source.get("offset") instanceof Number n ? n.intValue() : null;
+                        passages.add(new Passage(text, offset));
+                    }
+                }
+            }
+            if (passages.isEmpty() && textField != null && hit.hasSource()) {
+                String text = text(XContentMapValues.extractValue(textField, hit.getSourceAsMap()));
+                if (text.isBlank() == false) {
+                    passages.add(new Passage(text, null));
+                }
+            }
+            docs.add(new Doc(hit.getIndex(), hit.getId(), hit.getScore(), passages));
+        }
+        return docs;
+    }
+
+    private static String text(Object value) {
+        if (value instanceof List<?> list) {
+            return list.stream().map(Retriever::text).filter(s -> s.isBlank() == false).collect(Collectors.joining("\n\n"));
+        }
+        return value == null ? "" : value.toString();
+    }
+}

@@ -1,0 +1,56 @@
+package io.semanticsearch.rest;
+
+import io.semanticsearch.rag.RagRequest;
+import io.semanticsearch.rag.RagService;
+
+import org.opensearch.core.common.Strings;
+import org.opensearch.rest.BaseRestHandler;
+import org.opensearch.rest.RestRequest;
+import org.opensearch.rest.action.RestCancellableNodeClient;
+import org.opensearch.rest.action.RestToXContentListener;
+import org.opensearch.transport.client.node.NodeClient;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * {@code POST /{index}/_rag}: answers a question from the passages of an index, with citations. The searches run
+ * through the caller's client in the caller's thread context, so the security plugin checks them as the caller's
+ * own; closing the connection cancels them.
+ */
+public class RestRagAction extends BaseRestHandler {
+
+    private final RagService rag;
+
+    public RestRagAction(RagService rag) {
+        this.rag = rag;
+    }
+
+    @Override
+    public String getName() {
+        return "semantic_rag";
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(new Route(RestRequest.Method.POST, "/{index}/_rag"), new Route(RestRequest.Method.GET, "/{index}/_rag"));
+    }
+
+    @Override
+    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+        String[] indices = Strings.splitStringByCommaToArray(request.param("index"));
+        if (request.hasContentOrSourceParam() == false) {
+            throw new IllegalArgumentException("[_rag] needs a body such as {\"question\": \"...\", \"field\": \"passages\"}");
+        }
+        RagRequest ragRequest = RagRequest.parse(request.contentOrSourceParamParser().map(), request.getXContentRegistry());
+        // An unknown or unusable connector is a 400 before any search runs.
+        rag.connector(ragRequest);
+        return channel -> rag.answer(
+            new RestCancellableNodeClient(client, request.getHttpChannel()),
+            request.getXContentRegistry(),
+            indices,
+            ragRequest,
+            new RestToXContentListener<>(channel)
+        );
+    }
+}

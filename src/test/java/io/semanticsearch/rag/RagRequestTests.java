@@ -1,0 +1,144 @@
+package io.semanticsearch.rag;
+
+import io.semanticsearch.rag.RagRequest.Retrieval;
+
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.common.bytes.BytesArray;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.index.query.TermQueryBuilder;
+import org.opensearch.search.SearchModule;
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.util.List;
+import java.util.Map;
+
+public class RagRequestTests extends OpenSearchTestCase {
+
+    private static final NamedXContentRegistry REGISTRY = new NamedXContentRegistry(
+        new SearchModule(Settings.EMPTY, List.of()).getNamedXContents()
+    );
+
+    private static RagRequest parse(String json) {
+        Map<String, Object> body = XContentHelper.convertToMap(JsonXContent.jsonXContent, new BytesArray(json).streamInput(), false);
+        return RagRequest.parse(body, REGISTRY);
+    }
+
+    private static void assertRejected(String json, String message) {
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> parse(json));
+        assertEquals(message, e.getMessage());
+    }
+
+    public void testDefaults() {
+        RagRequest request = parse("{\"question\": \"如何配置日志轮转?\", \"field\": \"passages\"}");
+        assertEquals("如何配置日志轮转?", request.question());
+        assertEquals("passages", request.field());
+        assertNull(request.textField());
+        assertEquals(Retrieval.SEMANTIC, request.retrieval());
+        assertEquals(5, request.k());
+        assertEquals(60, request.rankConstant());
+        assertNull(request.filter());
+        assertEquals("extractive", request.generator());
+        assertEquals(2000, request.maxContextTokens());
+        assertNull(request.prompt());
+        assertEquals(ExtractiveAnswerer.DEFAULT_MIN_SCORE, request.minScore(), 0);
+    }
+
+    public void testATextFieldMakesRetrievalHybridUnlessToldOtherwise() {
+        assertEquals(Retrieval.HYBRID, parse("{\"question\": \"q\", \"field\": \"f\", \"text_field\": \"body\"}").retrieval());
+        assertEquals(
+            Retrieval.SEMANTIC,
+            parse("{\"question\": \"q\", \"field\": \"f\", \"text_field\": \"body\", \"retrieval\": \"semantic\"}").retrieval()
+        );
+    }
+
+    public void testEverythingSet() {
+        RagRequest request = parse("""
+            {"question": "q", "field": "f", "text_field": "body", "retrieval": "HYBRID", "k": 7, "rank_constant": 10,
+             "filter": {"term": {"lang": "en"}}, "generator": "gpt", "max_context_tokens": 500,
+             "prompt": "{{question}} from {{context}}"}""");
+        assertEquals(Retrieval.HYBRID, request.retrieval());
+        assertEquals(7, request.k());
+        assertEquals(10, request.rankConstant());
+        assertEquals(new TermQueryBuilder("lang", "en"), request.filter());
+        assertEquals("gpt", request.generator());
+        assertEquals(500, request.maxContextTokens());
+        assertEquals("{{question}} from {{context}}", request.prompt());
+    }
+
+    public void testRequiredParameters() {
+        assertRejected("{\"field\": \"f\"}", "[question] is required");
+        assertRejected("{\"question\": \"q\"}", "[field] is required");
+        assertRejected("{\"question\": \"  \", \"field\": \"f\"}", "[question] must not be blank, got [  ]");
+        assertRejected("{\"question\": 42, \"field\": \"f\"}", "[question] must be a string, got [number] [42]");
+        assertRejected("{\"question\": \"q\", \"field\": [\"a\"]}", "[field] must be a string, got [array] [[a]]");
+        assertRejected(
+            "{\"question\": \"" + "x".repeat(4097) + "\", \"field\": \"f\"}",
+            "[question] must be at most [4096] characters, got [4097]"
+        );
+    }
+
+    public void testUnknownKeysAreNamed() {
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> parse("{\"question\": \"q\", \"field\": \"f\", \"size\": 3}"));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("[_rag] does not support [size]; supported: [question, field,"));
+    }
+
+    public void testNumbers() {
+        assertRejected("{\"question\": \"q\", \"field\": \"f\", \"k\": 0}", "[k] must be between 1 and 100, got [0]");
+        assertRejected("{\"question\": \"q\", \"field\": \"f\", \"k\": 101}", "[k] must be between 1 and 100, got [101]");
+        assertRejected("{\"question\": \"q\", \"field\": \"f\", \"k\": 2.5}", "[k] must be an integer, got [number] [2.5]");
+        assertRejected("{\"question\": \"q\", \"field\": \"f\", \"k\": \"5\"}", "[k] must be an integer, got [string] [5]");
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"max_context_tokens\": 8}",
+            "[max_context_tokens] must be between 16 and 100000, got [8]"
+        );
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"text_field\": \"t\", \"rank_constant\": 0}",
+            "[rank_constant] must be between 1 and 10000, got [0]"
+        );
+        assertRejected("{\"question\": \"q\", \"field\": \"f\", \"min_score\": 2}", "[min_score] must be between -1.0 and 1.0, got [2.0]");
+        assertRejected("{\"question\": \"q\", \"field\": \"f\", \"min_score\": true}", "[min_score] must be a number, got [boolean] [true]");
+        assertEquals(0.2, parse("{\"question\": \"q\", \"field\": \"f\", \"min_score\": 0.2}").minScore(), 0);
+    }
+
+    public void testRetrieval() {
+        assertRejected("{\"question\": \"q\", \"field\": \"f\", \"retrieval\": \"bm25\"}", "[retrieval] must be [semantic] or [hybrid], got [bm25]");
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"retrieval\": \"hybrid\"}",
+            "[retrieval] [hybrid] needs [text_field], the text field BM25 searches"
+        );
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"rank_constant\": 20}",
+            "[rank_constant] applies to [retrieval] [hybrid] only, got [retrieval] [semantic]"
+        );
+    }
+
+    public void testFilterMustBeAQuery() {
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"filter\": \"lang:en\"}",
+            "[filter] must be a query object such as {\"term\": {\"lang\": \"en\"}}, got [string]"
+        );
+        IllegalArgumentException e = expectThrows(
+            IllegalArgumentException.class,
+            () -> parse("{\"question\": \"q\", \"field\": \"f\", \"filter\": {\"no_such_query\": {}}}")
+        );
+        assertTrue(e.getMessage(), e.getMessage().startsWith("[filter] is not a valid query: "));
+        assertTrue(e.getMessage(), e.getMessage().contains("no_such_query"));
+    }
+
+    public void testParametersOfTheOtherGenerator() {
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"prompt\": \"{{question}} {{context}}\"}",
+            "[prompt] applies to LLM connectors only; [generator] [extractive] uses no prompt"
+        );
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"generator\": \"gpt\", \"min_score\": 0.5}",
+            "[min_score] applies to [generator] [extractive] only, got [generator] [gpt]"
+        );
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"generator\": \"gpt\", \"prompt\": \"no placeholders\"}",
+            "[prompt] must contain both {{question}} and {{context}}, got [no placeholders]"
+        );
+    }
+}
