@@ -153,13 +153,8 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
             toLookUp.add(document.failure == null && document.fields.isEmpty() == false ? document.wrapper.getIngestDocument() : null);
         }
         storedTargets.fetch(toLookUp, stored -> {
-            try {
-                for (int i = 0; i < documents.size(); i++) {
-                    documents.get(i).reuse(stored.get(i));
-                }
-            } catch (RuntimeException e) {
-                // A stored document of an unexpected shape is a cache miss at worst; a bug here must still answer.
-                failAll(documents, e);
+            for (int i = 0; i < documents.size(); i++) {
+                documents.get(i).reuse(stored.get(i));
             }
             embedAndWrite(documents, handler);
         });
@@ -186,14 +181,18 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
     private void embedAndWrite(List<Document> documents, Consumer<List<IngestDocumentWrapper>> handler) {
         List<String> texts = new ArrayList<>();
         List<Document> waiting = new ArrayList<>();
-        try {
-            for (Document document : documents) {
-                if (document.failure == null && document.prepare(embedder, texts)) {
+        for (Document document : documents) {
+            if (document.failure != null) {
+                continue;
+            }
+            try {
+                if (document.prepare(embedder, texts)) {
                     waiting.add(document);
                 }
+            } catch (RuntimeException e) {
+                // Texts it already added are embedded for nothing; the other documents go on.
+                document.failure = e;
             }
-        } catch (RuntimeException e) {
-            failAll(documents, e);
         }
         if (texts.isEmpty()) {
             answer(documents, handler);
@@ -292,7 +291,10 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
             this.wrapper = wrapper;
         }
 
-        /** Takes the stored target of each field whose stored hash matches, instead of embedding it again. */
+        /**
+         * Takes the stored target of each field whose stored hash matches, instead of embedding it again. A stored
+         * document of any other shape is a cache miss: only equal hashes count.
+         */
         void reuse(@Nullable Map<String, Object> stored) {
             if (stored == null || failure != null) {
                 return;

@@ -67,7 +67,8 @@ final class StoredTargets {
             consumer.accept(stored);
             return;
         }
-        client.multiGet(request, new ActionListener<>() {
+        // Once: a failure thrown by the consumer would come back as onFailure and answer the documents twice.
+        client.multiGet(request, ActionListener.notifyOnce(new ActionListener<>() {
             @Override
             public void onResponse(MultiGetResponse response) {
                 MultiGetItemResponse[] items = response.getResponses();
@@ -86,6 +87,6 @@ final class StoredTargets {
                 logger.debug("cannot read stored documents for skip_existing; embedding them all", e);
                 consumer.accept(stored);
             }
-        });
+        }));
     }
 }
