@@ -34,6 +34,11 @@ as_node_user() {
 start_node() {
   source "$root/scripts/find-jdk.sh"
   stop_node >/dev/null
+  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
+    echo "Something already answers on port $port (another OpenSearch node?): stop it, or pick another port with" >&2
+    echo "SEMANTIC_NODE_PORT=9201 scripts/run-node.sh" >&2
+    exit 1
+  fi
   echo "Building the plugin and fetching OpenSearch with Maven (JDK: $JAVA_HOME)..."
   (cd "$root" && mvn -q -DskipTests package dependency:unpack@unpack-distribution)
 
@@ -63,7 +68,10 @@ YML
     bin/opensearch -d -p "$pid_file" >"$node_dir/logs/console.log" 2>&1) || {
     echo "OpenSearch failed to start; see $node_dir/logs/console.log:" >&2; tail -n 40 "$node_dir/logs/console.log" >&2; exit 1; }
   for _ in $(seq 1 240); do
-    if curl -fsS "http://127.0.0.1:$port/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
+    # Healthy, and the node that answers is the one this script started.
+    if running_pid >/dev/null \
+      && curl -fsS "http://127.0.0.1:$port/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null \
+        | grep -q '"cluster_name":"opensearch-semantic-demo"'; then
       show_node
       return 0
     fi
