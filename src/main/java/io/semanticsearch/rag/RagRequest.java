@@ -1,5 +1,7 @@
 package io.semanticsearch.rag;
 
+import io.semanticsearch.JsonTypeNames;
+
 import org.opensearch.common.xcontent.XContentFactory;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.core.common.bytes.BytesReference;
@@ -139,7 +141,7 @@ public record RagRequest(
             return null;
         }
         if (value instanceof Map<?, ?> == false) {
-            throw new IllegalArgumentException("[filter] must be a query object such as {\"term\": {\"lang\": \"en\"}}, got [" + typeName(value) + "]");
+            throw new IllegalArgumentException("[filter] must be a query object such as {\"term\": {\"lang\": \"en\"}}, got [" + JsonTypeNames.of(value) + "]");
         }
         try (XContentBuilder json = XContentFactory.jsonBuilder().map(castMap(value))) {
             try (
@@ -174,7 +176,7 @@ public record RagRequest(
         if (value == null || value instanceof String) {
             return (String) value;
         }
-        throw new IllegalArgumentException("[" + key + "] must be a string, got [" + typeName(value) + "] [" + value + "]");
+        throw new IllegalArgumentException("[" + key + "] must be a string, got [" + JsonTypeNames.of(value) + "] [" + value + "]");
     }
 
     private static int optionalInt(Map<String, Object> body, String key, int defaultValue, int min, int max) {
@@ -189,7 +191,7 @@ public record RagRequest(
             }
             return (int) number;
         }
-        throw new IllegalArgumentException("[" + key + "] must be an integer, got [" + typeName(value) + "] [" + value + "]");
+        throw new IllegalArgumentException("[" + key + "] must be an integer, got [" + JsonTypeNames.of(value) + "] [" + value + "]");
     }
 
     private static double optionalDouble(Map<String, Object> body, String key, double defaultValue, double min, double max) {
@@ -204,25 +206,6 @@ public record RagRequest(
             }
             return d;
         }
-        throw new IllegalArgumentException("[" + key + "] must be a number, got [" + typeName(value) + "] [" + value + "]");
-    }
-
-    private static String typeName(Object value) {
-        if (value instanceof List) {
-            return "array";
-        }
-        if (value instanceof Map) {
-            return "object";
-        }
-        if (value instanceof Number) {
-            return "number";
-        }
-        if (value instanceof Boolean) {
-            return "boolean";
-        }
-        if (value instanceof String) {
-            return "string";
-        }
-        return value.getClass().getSimpleName();
+        throw new IllegalArgumentException("[" + key + "] must be a number, got [" + JsonTypeNames.of(value) + "] [" + value + "]");
     }
 }

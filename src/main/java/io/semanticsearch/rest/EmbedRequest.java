@@ -1,5 +1,6 @@
 package io.semanticsearch.rest;
 
+import io.semanticsearch.JsonTypeNames;
 import io.semanticsearch.embed.InputType;
 
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ record EmbedRequest(String model, InputType inputType, List<String> texts) {
             throw new IllegalArgumentException("[texts] is required: an array of strings to embed");
         }
         if (rawTexts instanceof List<?> == false) {
-            throw new IllegalArgumentException("[texts] must be an array of strings, got [" + typeName(rawTexts) + "]");
+            throw new IllegalArgumentException("[texts] must be an array of strings, got [" + JsonTypeNames.of(rawTexts) + "]");
         }
         List<?> list = (List<?>) rawTexts;
         if (list.isEmpty()) {
@@ -46,7 +47,7 @@ record EmbedRequest(String model, InputType inputType, List<String> texts) {
             if (list.get(i) instanceof String s) {
                 texts.add(s);
             } else {
-                throw new IllegalArgumentException("[texts][" + i + "] must be a string, got [" + typeName(list.get(i)) + "]");
+                throw new IllegalArgumentException("[texts][" + i + "] must be a string, got [" + JsonTypeNames.of(list.get(i)) + "]");
             }
         }
         return new EmbedRequest(model, parseInputType(inputType), texts);
@@ -68,28 +69,6 @@ record EmbedRequest(String model, InputType inputType, List<String> texts) {
         if (value == null || value instanceof String) {
             return (String) value;
         }
-        throw new IllegalArgumentException("[" + key + "] must be a string, got [" + typeName(value) + "]");
-    }
-
-    private static String typeName(Object value) {
-        if (value == null) {
-            return "null";
-        }
-        if (value instanceof List) {
-            return "array";
-        }
-        if (value instanceof Map) {
-            return "object";
-        }
-        if (value instanceof Number) {
-            return "number";
-        }
-        if (value instanceof Boolean) {
-            return "boolean";
-        }
-        if (value instanceof String) {
-            return "string";
-        }
-        return value.getClass().getSimpleName();
+        throw new IllegalArgumentException("[" + key + "] must be a string, got [" + JsonTypeNames.of(value) + "]");
     }
 }
