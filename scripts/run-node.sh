@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The README's run command: builds the plugin, fetches OpenSearch through Maven, installs the plugin into it and
-# starts one node on http://127.0.0.1:9200.   Usage: scripts/run-node.sh [start|stop|status]
+# starts one node on http://127.0.0.1:9200.   Usage: scripts/run-node.sh [--with-knn] [start|stop|status]
+# --with-knn also installs the k-NN plugin (Maven Central's zip: no native libraries, so only its lucene engine
+# works), e.g. for bench/vector_bench.py. SEMANTIC_NODE_HEAP sets the heap (default 1g).
 set -euo pipefail
+
+with_knn=false
+if [ "${1:-}" = "--with-knn" ]; then with_knn=true; shift; fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 # Outside the checkout so that the unprivileged node user can reach it even when the checkout is under /root.
 node_dir=${SEMANTIC_NODE_DIR:-/tmp/opensearch-semantic-node}
 node_user=${SEMANTIC_NODE_USER:-osnode}
 port=${SEMANTIC_NODE_PORT:-9200}
+heap=${SEMANTIC_NODE_HEAP:-1g}
 pid_file="$node_dir/opensearch.pid"
 
 running_pid() {
@@ -40,13 +46,19 @@ start_node() {
     exit 1
   fi
   echo "Building the plugin and fetching OpenSearch with Maven (JDK: $JAVA_HOME)..."
-  (cd "$root" && mvn -q -DskipTests package dependency:unpack@unpack-distribution)
+  local goals=(package dependency:unpack@unpack-distribution)
+  if $with_knn; then goals+=(dependency:copy@copy-knn-plugin); fi
+  (cd "$root" && mvn -q -DskipTests "${goals[@]}")
 
   local dist zip
   dist=$(find "$root/target/integ/distribution" -mindepth 1 -maxdepth 1 -type d -name 'opensearch-*' | head -n 1)
   zip=$(ls "$root"/target/releases/opensearch-semantic-*.zip)
   rm -rf "$node_dir"
   cp -a "$dist" "$node_dir"
+  if $with_knn; then
+    echo "Installing opensearch-knn.zip..."
+    OPENSEARCH_JAVA_HOME="$JAVA_HOME" "$node_dir/bin/opensearch-plugin" install --batch "file://$root/target/integ/plugins/opensearch-knn.zip" | grep -- '->' || true
+  fi
   echo "Installing $(basename "$zip")..."
   OPENSEARCH_JAVA_HOME="$JAVA_HOME" "$node_dir/bin/opensearch-plugin" install --batch "file://$zip" | grep -- '->' || true
   cat > "$node_dir/config/opensearch.yml" <<YML
@@ -56,7 +68,7 @@ network.host: 127.0.0.1
 http.port: $port
 discovery.type: single-node
 YML
-  printf -- '-Xms1g\n-Xmx1g\n' > "$node_dir/config/jvm.options.d/heap.options"
+  printf -- '-Xms%s\n-Xmx%s\n' "$heap" "$heap" > "$node_dir/config/jvm.options.d/heap.options"
   mkdir -p "$node_dir/tmp"
   if [ "$(id -u)" -eq 0 ]; then
     # OpenSearch refuses to run as root.
@@ -112,5 +124,5 @@ case "${1:-start}" in
   start) start_node ;;
   stop) stop_node ;;
   status) if pid=$(running_pid); then echo "running (pid $pid) on http://127.0.0.1:$port"; else echo "not running"; fi ;;
-  *) echo "usage: scripts/run-node.sh [start|stop|status]" >&2; exit 2 ;;
+  *) echo "usage: scripts/run-node.sh [--with-knn] [start|stop|status]" >&2; exit 2 ;;
 esac

@@ -77,9 +77,13 @@ public final class EmbeddingService implements Closeable {
                 tokens += t.length();
                 tokenized.add(t);
             }
-            float[][] vectors = model.embedder().embed(tokenized, batchSize);
-            int batches = (texts.size() + batchSize - 1) / batchSize;
-            modelStats.recordSuccess(texts.size(), tokens, batches, System.nanoTime() - start);
+            // [0]: batches the model ran, [1]: the token positions they held, padding included.
+            long[] run = new long[2];
+            float[][] vectors = model.embedder().embed(tokenized, batchSize, paddedTokens -> {
+                run[0]++;
+                run[1] += paddedTokens;
+            });
+            modelStats.recordSuccess(texts.size(), tokens, run[0], run[1], System.nanoTime() - start);
             return vectors;
         } catch (RuntimeException e) {
             modelStats.recordFailure();

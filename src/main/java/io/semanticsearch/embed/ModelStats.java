@@ -23,17 +23,22 @@ public final class ModelStats {
     private final LongAdder requests = new LongAdder();
     private final LongAdder texts = new LongAdder();
     private final LongAdder tokens = new LongAdder();
+    private final LongAdder paddedTokens = new LongAdder();
     private final LongAdder batches = new LongAdder();
     private final LongAdder rejections = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final Recorder latency = new Recorder(MAX_LATENCY_MICROS, 2);
     private final Histogram totalLatency = new Histogram(MAX_LATENCY_MICROS, 2);
 
-    /** One successful call: how many texts, tokens and model batches it took and how long, in nanoseconds. */
-    void recordSuccess(int textCount, long tokenCount, int batchCount, long nanos) {
+    /**
+     * One successful call: how many texts and tokens it embedded, how many batches the model ran and how many token
+     * positions they held (padding included), and how long it took, in nanoseconds.
+     */
+    void recordSuccess(int textCount, long tokenCount, long batchCount, long paddedTokenCount, long nanos) {
         requests.increment();
         texts.add(textCount);
         tokens.add(tokenCount);
+        paddedTokens.add(paddedTokenCount);
         batches.add(batchCount);
         latency.recordValue(Math.min(MAX_LATENCY_MICROS, Math.max(1, TimeUnit.NANOSECONDS.toMicros(nanos))));
     }
@@ -52,6 +57,11 @@ public final class ModelStats {
 
     public long tokens() {
         return tokens.sum();
+    }
+
+    /** Token positions the model ran, padding included: {@code padded_tokens / tokens - 1} is the share wasted on padding. */
+    public long paddedTokens() {
+        return paddedTokens.sum();
     }
 
     public long batches() {
@@ -79,6 +89,7 @@ public final class ModelStats {
             requests.sum(),
             texts(),
             tokens(),
+            paddedTokens(),
             batches(),
             rejections(),
             failures(),
@@ -95,6 +106,7 @@ public final class ModelStats {
         long requests,
         long texts,
         long tokens,
+        long paddedTokens,
         long batches,
         long rejections,
         long failures,
@@ -106,6 +118,7 @@ public final class ModelStats {
 
         public static Snapshot readFrom(StreamInput in) throws IOException {
             return new Snapshot(
+                in.readVLong(),
                 in.readVLong(),
                 in.readVLong(),
                 in.readVLong(),
@@ -126,6 +139,7 @@ public final class ModelStats {
             out.writeVLong(requests);
             out.writeVLong(texts);
             out.writeVLong(tokens);
+            out.writeVLong(paddedTokens);
             out.writeVLong(batches);
             out.writeVLong(rejections);
             out.writeVLong(failures);
@@ -141,6 +155,7 @@ public final class ModelStats {
             builder.field("requests", requests);
             builder.field("texts", texts);
             builder.field("tokens", tokens);
+            builder.field("padded_tokens", paddedTokens);
             builder.field("batches", batches);
             builder.field("rejections", rejections);
             builder.field("failures", failures);

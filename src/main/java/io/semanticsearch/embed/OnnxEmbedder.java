@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongConsumer;
 import java.util.stream.IntStream;
 
 /**
@@ -198,6 +199,14 @@ public final class OnnxEmbedder implements Closeable {
      * @throws IllegalStateException    when ONNX Runtime fails or the embedder is closed
      */
     public float[][] embed(List<TokenizedText> inputs, int batchSize) {
+        return embed(inputs, batchSize, paddedTokens -> {});
+    }
+
+    /**
+     * As {@link #embed(List, int)}, telling {@code onBatch} the size of each batch the model ran: rows times padded
+     * length, the token positions it paid for.
+     */
+    public float[][] embed(List<TokenizedText> inputs, int batchSize, LongConsumer onBatch) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("[batch_size] must be at least 1, got [" + batchSize + "]");
         }
@@ -231,6 +240,7 @@ public final class OnnxEmbedder implements Closeable {
             for (int from = 0, to; from < order.length; from = to) {
                 to = batchEnd(inputs, order, from, batchSize);
                 embedBatch(inputs, order, from, to, vectors);
+                onBatch.accept((long) (to - from) * inputs.get(order[to - 1]).length());
             }
         } finally {
             closeLock.readLock().unlock();

@@ -15,6 +15,7 @@ import org.opensearch.transport.client.Client;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,18 +117,26 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
     }
 
     /**
-     * Runs the sub-batches of {@code batch_size} documents with at most {@value #SUB_BATCHES_IN_FLIGHT} waiting for
-     * the inference pool at a time, starting the next as one finishes. OpenSearch's own version starts them all at
-     * once, so a bulk of a few thousand documents would put hundreds of model calls into the pool's queue (100 by
-     * default) and see most of them rejected, when the pool runs one call at a time anyway (by default).
+     * Reads every document, orders them by the length of their text and runs them as sub-batches of {@code batch_size},
+     * with at most {@value #SUB_BATCHES_IN_FLIGHT} waiting for the inference pool at a time, starting the next as one
+     * finishes. OpenSearch's own version cuts the bulk in arrival order and starts every sub-batch at once: a model
+     * call then pads its short texts to its longest one (or runs them in small batches, which cost more per text), and
+     * a bulk of a few thousand documents puts hundreds of model calls into the pool's queue (100 by default) to see
+     * most of them rejected, when the pool runs one call at a time anyway (by default). Results go back by slot, so
+     * their order does not matter.
      */
     @Override
-    public void batchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
-        if (documents.isEmpty()) {
+    public void batchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
+        if (wrappers.isEmpty()) {
             handler.accept(List.of());
             return;
         }
-        List<List<IngestDocumentWrapper>> subBatches = new ArrayList<>();
+        List<Document> documents = new ArrayList<>(wrappers.size());
+        for (IngestDocumentWrapper wrapper : wrappers) {
+            documents.add(read(wrapper));
+        }
+        documents.sort(Comparator.comparingLong(Document::textLength));
+        List<List<Document>> subBatches = new ArrayList<>();
         for (int from = 0; from < documents.size(); from += batchSize) {
             subBatches.add(documents.subList(from, Math.min(documents.size(), from + batchSize)));
         }
@@ -143,6 +152,11 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
         for (IngestDocumentWrapper wrapper : batch) {
             documents.add(read(wrapper));
         }
+        process(documents, handler);
+    }
+
+    /** Embeds and writes the targets of {@code documents}, first looking up their stored targets with {@code skip_existing}. */
+    private void process(List<Document> documents, Consumer<List<IngestDocumentWrapper>> handler) {
         if (storedTargets == null) {
             embedAndWrite(documents, handler);
             return;
@@ -244,13 +258,13 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
 
     /** The sub-batches of one {@link #batchExecute} call, started a few at a time; the handler gets all results once. */
     private final class SubBatchRun {
-        private final List<List<IngestDocumentWrapper>> subBatches;
+        private final List<List<Document>> subBatches;
         private final Consumer<List<IngestDocumentWrapper>> handler;
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicInteger unfinished;
         private final List<IngestDocumentWrapper> results;
 
-        SubBatchRun(List<List<IngestDocumentWrapper>> subBatches, Consumer<List<IngestDocumentWrapper>> handler) {
+        SubBatchRun(List<List<Document>> subBatches, Consumer<List<IngestDocumentWrapper>> handler) {
             this.subBatches = subBatches;
             this.handler = handler;
             this.unfinished = new AtomicInteger(subBatches.size());
@@ -259,14 +273,14 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
 
         /**
          * Starts the next sub-batch, and goes on with the one after in a loop for as long as they finish before
-         * {@link #subBatchExecute} returns (documents with nothing to embed): recursing instead would overflow the
+         * {@link #process} returns (documents with nothing to embed): recursing instead would overflow the
          * stack on a bulk of many such documents. A sub-batch that finishes later starts the next from its handler.
          */
         void startNext() {
             for (int i = next.getAndIncrement(); i < subBatches.size(); i = next.getAndIncrement()) {
                 // Whichever of the handler and this loop comes second starts the next sub-batch.
                 AtomicBoolean handOver = new AtomicBoolean();
-                subBatchExecute(subBatches.get(i), subBatchResults -> {
+                process(subBatches.get(i), subBatchResults -> {
                     results.addAll(subBatchResults);
                     if (unfinished.decrementAndGet() == 0) {
                         handler.accept(new ArrayList<>(results));
@@ -289,6 +303,17 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
 
         Document(IngestDocumentWrapper wrapper) {
             this.wrapper = wrapper;
+        }
+
+        /** Characters to embed: what the model's cost grows with, known before tokenizing. */
+        long textLength() {
+            long length = 0;
+            for (Field field : fields) {
+                for (String string : field.text.strings()) {
+                    length += string.length();
+                }
+            }
+            return length;
         }
 
         /**

@@ -10,8 +10,8 @@ public class ModelStatsTests extends OpenSearchTestCase {
 
     public void testCountsAndLatencies() {
         ModelStats stats = new ModelStats();
-        stats.recordSuccess(3, 40, 1, TimeUnit.MILLISECONDS.toNanos(10));
-        stats.recordSuccess(1, 7, 1, TimeUnit.MILLISECONDS.toNanos(30));
+        stats.recordSuccess(3, 40, 1, 48, TimeUnit.MILLISECONDS.toNanos(10));
+        stats.recordSuccess(1, 7, 1, 7, TimeUnit.MILLISECONDS.toNanos(30));
         stats.recordRejection();
         stats.recordFailure();
         ModelStats.Snapshot snapshot = stats.snapshot(1234);
@@ -19,6 +19,7 @@ public class ModelStatsTests extends OpenSearchTestCase {
         assertEquals(2, snapshot.requests());
         assertEquals(4, snapshot.texts());
         assertEquals(47, snapshot.tokens());
+        assertEquals(55, snapshot.paddedTokens());
         assertEquals(2, snapshot.batches());
         assertEquals(1, snapshot.rejections());
         assertEquals(1, snapshot.failures());
@@ -32,7 +33,7 @@ public class ModelStatsTests extends OpenSearchTestCase {
 
     public void testSnapshotTravelsBetweenNodes() throws Exception {
         ModelStats stats = new ModelStats();
-        stats.recordSuccess(5, 60, 2, TimeUnit.MILLISECONDS.toNanos(4));
+        stats.recordSuccess(5, 60, 2, 75, TimeUnit.MILLISECONDS.toNanos(4));
         ModelStats.Snapshot snapshot = stats.snapshot(99);
         try (BytesStreamOutput out = new BytesStreamOutput()) {
             snapshot.writeTo(out);

@@ -28,13 +28,16 @@ import org.opensearch.test.client.NoOpClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import static org.opensearch.index.seqno.SequenceNumbers.UNASSIGNED_PRIMARY_TERM;
 import static org.opensearch.index.seqno.SequenceNumbers.UNASSIGNED_SEQ_NO;
@@ -183,6 +186,29 @@ public class SemanticEmbedProcessorTests extends OpenSearchTestCase {
         }
         batchExecute(processor(Map.of("batch_size", 32)), many);
         assertEquals("twenty documents, one model call", batchesBeforeBigBatch + 1, stats.batches());
+    }
+
+    public void testBulkIsOrderedByLengthBeforeItIsCutIntoModelCalls() throws Exception {
+        // Short and long texts in turn: cut in arrival order, each model call would pad the short ones to the long
+        // ones' length or split into two batches; ordered by length first, each call holds texts of one length.
+        String longText = String.join(" ", Collections.nCopies(60, "rotation"));
+        List<IngestDocumentWrapper> batch = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            batch.add(wrap(i, source("body", i % 2 == 0 ? "short " + i : longText + " " + i)));
+        }
+        ModelStats stats = embeddings.service.stats(ModelFixtures.MINILM);
+        long batchesBefore = stats.batches();
+        long tokensBefore = stats.tokens();
+        long paddedBefore = stats.paddedTokens();
+        List<IngestDocumentWrapper> results = batchExecute(processor(Map.of("batch_size", 4)), batch);
+        assertEquals(8, results.size());
+        assertEquals(Set.of(0, 1, 2, 3, 4, 5, 6, 7), results.stream().map(IngestDocumentWrapper::getSlot).collect(Collectors.toSet()));
+        assertVector("short 2", docOf(results, 2).getFieldValue("body_vec", List.class));
+        assertVector(longText + " 3", docOf(results, 3).getFieldValue("body_vec", List.class));
+        assertEquals("two model calls of one batch each", batchesBefore + 2, stats.batches());
+        // Texts of one length in each batch: a few positions of padding ("short 0" and "short 10" differ), not half.
+        long padding = (stats.paddedTokens() - paddedBefore) - (stats.tokens() - tokensBefore);
+        assertTrue("padding " + padding, padding <= 8);
     }
 
     public void testBigBulkDoesNotOverflowTheInferenceQueue() throws Exception {
