@@ -185,6 +185,10 @@ def index_body(config, args):
         field = {"type": "semantic_vector", "dims": args.dims, "similarity": "cosine",
                  "index_options": {"type": config, "m": args.m, "ef_construction": args.ef_construction}}
     mappings = {"properties": {"v": field}}
+    if args.derived_source and config != "knn_lucene":
+        # OpenSearch's derived source: no stored _source, every field writes its value back from the index (our
+        # field from its vectors), which is what the k-NN plugin does for knn_vector by default.
+        settings["derived_source"] = {"enabled": True}
     if args.source_excludes and config != "knn_lucene":
         # The k-NN plugin keeps knn_vector values out of the stored _source by default (derived source); this
         # does the same by hand for semantic_vector, at the price of _source without the vectors.
@@ -395,6 +399,9 @@ def main():
     p.add_argument("--bulk-clients", type=int, default=2)
     p.add_argument("--source-excludes", action="store_true",
                    help="map semantic_vector indices with _source.excludes [v], as k-NN's derived source does")
+    p.add_argument("--derived-source", action="store_true",
+                   help="create semantic_vector indices with index.derived_source.enabled: no stored _source, the "
+                        "vectors are read back from the index, as k-NN's derived source does for knn_vector")
     p.add_argument("--skip-index", action="store_true", help="search the indices a previous run built")
     p.add_argument("--profile-queries", type=int, default=0, help="also profile this many queries per configuration")
     p.add_argument("--cache", default="/tmp/vector-bench-cache", help="where the data and the ground truth are kept")

@@ -40,6 +40,8 @@ public final class OnnxEmbedder implements Closeable {
     static final String ATTENTION_MASK = "attention_mask";
     static final String TOKEN_TYPE_IDS = "token_type_ids";
     static final String LAST_HIDDEN_STATE = "last_hidden_state";
+    /** The most of a batch's token positions that may be padding; see {@link #batchEnd}. */
+    static final double MAX_PADDING_SHARE = 0.1;
 
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -192,7 +194,7 @@ public final class OnnxEmbedder implements Closeable {
     /**
      * Embeds texts, returning one vector per input in the callers' order. Inputs are sorted by length and cut
      * into batches of at most {@code batchSize}, each padded to its longest text (a batch is cut early rather than
-     * be more than a quarter padding); padding is masked out, so a text's vector does not depend on what it was
+     * be more than a tenth padding); padding is masked out, so a text's vector does not depend on what it was
      * batched with.
      *
      * @throws IllegalArgumentException when an input is empty or longer than the model's {@code max_tokens}
@@ -250,9 +252,11 @@ public final class OnnxEmbedder implements Closeable {
 
     /**
      * Where the batch starting at {@code order[from]} ends: after {@code batchSize} texts, or before the text whose
-     * length would make padding more than a quarter of the batch. Padded positions cost as much as real ones (and
-     * attention grows with the square of the length), so a long text is better run apart than padded into a batch
-     * of short ones; with the oracle's mixed lengths this cap took bge from 3x to about 1x the unbatched time.
+     * length would make padding more than {@link #MAX_PADDING_SHARE} of the batch. Padded positions cost as much as
+     * real ones (and attention grows with the square of the length), while a smaller batch costs little more per
+     * token on a CPU; so a long text is better run apart than padded into a batch of short ones. With the oracle's
+     * mixed lengths a cap of a quarter took bge from 3x to about 1x the unbatched time; on ingest of the Debian
+     * corpus a quarter still left 20% of the model's work as padding, a tenth 8% (docs/benchmarks.md, "Ingest").
      */
     private static int batchEnd(List<TokenizedText> inputs, int[] order, int from, int batchSize) {
         long tokens = inputs.get(order[from]).length();
@@ -260,7 +264,7 @@ public final class OnnxEmbedder implements Closeable {
         while (to < order.length && to - from < batchSize) {
             int length = inputs.get(order[to]).length();
             long cells = (long) (to - from + 1) * length;
-            if (4 * (cells - tokens - length) > cells) {
+            if (cells - tokens - length > MAX_PADDING_SHARE * cells) {
                 break;
             }
             tokens += length;

@@ -7,6 +7,9 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.FieldExistsQuery;
@@ -15,6 +18,7 @@ import org.apache.lucene.search.join.BitSetProducer;
 import org.opensearch.common.logging.HeaderWarning;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.support.XContentMapValues;
+import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.core.xcontent.XContentParser.Token;
 import org.opensearch.index.fielddata.IndexFieldData;
@@ -439,6 +443,28 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             case START_OBJECT -> "an object";
             default -> parser.text();
         };
+    }
+
+    /**
+     * Supports {@code index.derived_source.enabled}: OpenSearch then stores no {@code _source} and asks each field to
+     * write its value back from the index. Every vectors format we use keeps each document's vector in full precision
+     * (the quantized ones too, to rescore with), so the vector comes back as indexed: float32, which can differ from
+     * the JSON that was sent in the last digits. Copy-to and multi-fields, which derived source refuses, are refused
+     * by the mapping already.
+     */
+    @Override
+    public void canDeriveSource() {}
+
+    @Override
+    public void deriveSource(XContentBuilder builder, LeafReader leafReader, int docId) throws IOException {
+        FloatVectorValues values = leafReader.getFloatVectorValues(fieldType().name());
+        if (values == null) {
+            return;
+        }
+        KnnVectorValues.DocIndexIterator iterator = values.iterator();
+        if (iterator.advance(docId) == docId) {
+            builder.array(simpleName(), values.vectorValue(iterator.index()));
+        }
     }
 
     @Override

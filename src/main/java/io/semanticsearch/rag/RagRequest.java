@@ -24,7 +24,7 @@ import java.util.Map;
  * @param textField    the text field BM25 searches in hybrid retrieval, and the passage text when {@code field} is
  *                     a plain {@code semantic_vector} field; may be null
  * @param filter       a query the retrieved documents must match; may be null
- * @param rankConstant the RRF rank constant (hybrid only)
+ * @param fusion       how hybrid retrieval merges its two rankings
  * @param prompt       the user-message template of an LLM connector; null for the default
  * @param minScore     the least cosine similarity a sentence needs to be extracted (extractive only)
  */
@@ -34,7 +34,7 @@ public record RagRequest(
     String textField,
     Retrieval retrieval,
     int k,
-    int rankConstant,
+    Fusion fusion,
     QueryBuilder filter,
     String generator,
     int maxContextTokens,
@@ -46,7 +46,7 @@ public record RagRequest(
     public enum Retrieval {
         /** The {@code semantic} query alone. */
         SEMANTIC,
-        /** BM25 on {@code text_field} and the {@code semantic} query, fused with reciprocal rank fusion. */
+        /** BM25 on {@code text_field} and the {@code semantic} query, fused ({@link Fusion}). */
         HYBRID;
 
         @Override
@@ -69,7 +69,9 @@ public record RagRequest(
         "text_field",
         "retrieval",
         "k",
+        "fusion",
         "rank_constant",
+        "semantic_weight",
         "filter",
         "generator",
         "max_context_tokens",
@@ -94,10 +96,7 @@ public record RagRequest(
         String textField = optionalString(body, "text_field");
         Retrieval retrieval = parseRetrieval(optionalString(body, "retrieval"), textField);
         int k = optionalInt(body, "k", DEFAULT_K, 1, MAX_K);
-        if (body.containsKey("rank_constant") && retrieval != Retrieval.HYBRID) {
-            throw new IllegalArgumentException("[rank_constant] applies to [retrieval] [hybrid] only, got [retrieval] [" + retrieval + "]");
-        }
-        int rankConstant = optionalInt(body, "rank_constant", ReciprocalRankFusion.DEFAULT_RANK_CONSTANT, 1, 10_000);
+        Fusion fusion = parseFusion(body, retrieval);
         QueryBuilder filter = parseFilter(body.get("filter"), registry);
         String generator = optionalString(body, "generator");
         if (generator == null) {
@@ -116,7 +115,7 @@ public record RagRequest(
             throw new IllegalArgumentException("[min_score] applies to [generator] [extractive] only, got [generator] [" + generator + "]");
         }
         double minScore = optionalDouble(body, "min_score", ExtractiveAnswerer.DEFAULT_MIN_SCORE, -1, 1);
-        return new RagRequest(question, field, textField, retrieval, k, rankConstant, filter, generator, maxContextTokens, prompt, minScore);
+        return new RagRequest(question, field, textField, retrieval, k, fusion, filter, generator, maxContextTokens, prompt, minScore);
     }
 
     private static Retrieval parseRetrieval(String value, String textField) {
@@ -134,6 +133,31 @@ public record RagRequest(
             throw new IllegalArgumentException("[retrieval] [hybrid] needs [text_field], the text field BM25 searches");
         }
         return retrieval;
+    }
+
+    private static Fusion parseFusion(Map<String, Object> body, Retrieval retrieval) {
+        for (String key : List.of("fusion", "rank_constant", "semantic_weight")) {
+            if (body.containsKey(key) && retrieval != Retrieval.HYBRID) {
+                throw new IllegalArgumentException("[" + key + "] applies to [retrieval] [hybrid] only, got [retrieval] [" + retrieval + "]");
+            }
+        }
+        String value = optionalString(body, "fusion");
+        Fusion.Method method;
+        try {
+            method = value == null ? Fusion.Method.RRF : Fusion.Method.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[fusion] must be [rrf] or [linear], got [" + value + "]");
+        }
+        if (method == Fusion.Method.RRF) {
+            if (body.containsKey("semantic_weight")) {
+                throw new IllegalArgumentException("[semantic_weight] applies to [fusion] [linear] only; [rrf] weighs by [rank_constant]");
+            }
+            return Fusion.rrf(optionalInt(body, "rank_constant", ReciprocalRankFusion.DEFAULT_RANK_CONSTANT, 1, 10_000));
+        }
+        if (body.containsKey("rank_constant")) {
+            throw new IllegalArgumentException("[rank_constant] applies to [fusion] [rrf] only; [linear] weighs by [semantic_weight]");
+        }
+        return Fusion.linear(optionalDouble(body, "semantic_weight", Fusion.DEFAULT_SEMANTIC_WEIGHT, 0, 1));
     }
 
     private static QueryBuilder parseFilter(Object value, NamedXContentRegistry registry) {

@@ -117,7 +117,7 @@ final class Retriever {
             }
             List<Doc> semanticDocs = docs(items[0].getResponse(), field, request.textField());
             List<Doc> lexicalDocs = docs(items[1].getResponse(), field, request.textField());
-            listener.onResponse(fuse(semanticDocs, lexicalDocs, request.rankConstant(), request.k()));
+            listener.onResponse(fuse(semanticDocs, lexicalDocs, request.fusion(), request.k()));
         }, listener::onFailure));
     }
 
@@ -127,15 +127,23 @@ final class Retriever {
     }
 
     /**
-     * Fuses the two rankings with RRF and takes the passages of the best {@code k} documents: the semantic search's
-     * passages (the best nested ones) where it found the document, the lexical search's otherwise. Equal scores (a
-     * document at rank r in one list only, another at rank r in the other only) go to the lexical one: on the
+     * Fuses the two rankings and takes the passages of the best {@code k} documents: the semantic search's passages
+     * (the best nested ones) where it found the document, the lexical search's otherwise. Equal scores (with RRF, a
+     * document at rank r in one list only and another at rank r in the other only) go to the lexical one: on the
      * known-item benchmark exact words were the surer evidence (docs/benchmarks.md, "Retrieval quality").
      */
-    static List<RetrievedPassage> fuse(List<Doc> semantic, List<Doc> lexical, int rankConstant, int k) {
+    static List<RetrievedPassage> fuse(List<Doc> semantic, List<Doc> lexical, Fusion fusion, int k) {
         Map<Key, Doc> bySemantic = semantic.stream().collect(Collectors.toMap(Doc::key, d -> d, (a, b) -> a, LinkedHashMap::new));
         Map<Key, Doc> byLexical = lexical.stream().collect(Collectors.toMap(Doc::key, d -> d, (a, b) -> a, LinkedHashMap::new));
-        List<Fused<Key>> fused = ReciprocalRankFusion.fuse(List.of(List.copyOf(byLexical.keySet()), List.copyOf(bySemantic.keySet())), rankConstant);
+        List<Fused<Key>> fused = switch (fusion.method()) {
+            case RRF -> ReciprocalRankFusion.fuse(
+                List.of(List.copyOf(byLexical.keySet()), List.copyOf(bySemantic.keySet())),
+                fusion.rankConstant()
+            );
+            case LINEAR -> LinearFusion.fuse(
+                List.of(ranking(byLexical, 1 - fusion.semanticWeight()), ranking(bySemantic, fusion.semanticWeight()))
+            );
+        };
         List<Doc> best = new ArrayList<>();
         Map<Key, Double> scores = new LinkedHashMap<>();
         for (Fused<Key> f : fused.subList(0, Math.min(k, fused.size()))) {
@@ -147,6 +155,10 @@ final class Retriever {
             scores.put(f.key(), f.score());
         }
         return passages(best, scores);
+    }
+
+    private static LinearFusion.Ranking<Key> ranking(Map<Key, Doc> docs, double weight) {
+        return new LinearFusion.Ranking<>(List.copyOf(docs.keySet()), docs.values().stream().map(Doc::score).toList(), weight);
     }
 
     private static List<RetrievedPassage> passages(List<Doc> docs, Map<Key, Double> scores) {

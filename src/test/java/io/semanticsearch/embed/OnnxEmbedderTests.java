@@ -74,14 +74,14 @@ public class OnnxEmbedderTests extends OpenSearchTestCase {
     }
 
     public void testHeavyPaddingDoesNotChangeAVector() {
-        // Length sorting keeps padding small in the batched tests. Two texts share a batch while padding is at most a
-        // quarter of it, so the longest text and the shortest of at least half its length run together, the
-        // shorter padded to nearly twice its length.
+        // Length sorting keeps padding small in the batched tests. Two texts share a batch while padding is at most
+        // MAX_PADDING_SHARE of it: the longest text and the shortest that may join it run together, the shorter
+        // padded to the longer's length.
         for (List<OracleLine> oracle : List.of(minilmOracle, bgeOracle)) {
             OracleLine longest = oracle.stream().max(Comparator.comparingInt(line -> line.inputIds().length)).orElseThrow();
-            int half = longest.inputIds().length / 2;
+            double least = longest.inputIds().length * (1 - 2 * OnnxEmbedder.MAX_PADDING_SHARE);
             OracleLine padded = oracle.stream()
-                .filter(line -> line.inputIds().length > half)
+                .filter(line -> line.inputIds().length >= least)
                 .min(Comparator.comparingInt(line -> line.inputIds().length))
                 .orElseThrow();
             OnnxEmbedder embedder = oracle == minilmOracle ? minilm : bge;

@@ -12,6 +12,7 @@ import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
@@ -21,6 +22,10 @@ import org.apache.lucene.store.Directory;
 import org.opensearch.Version;
 import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.common.xcontent.XContentFactory;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.XContentType;
+import org.opensearch.core.common.bytes.BytesReference;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecService;
@@ -170,6 +175,47 @@ public class SemanticCodecServiceTests extends MapperServiceTestCase {
                 LeafReaderContext leaf = reader.leaves().get(0);
                 assertEquals("Lucene99HnswVectorsFormat", leaf.reader().getFieldInfos().fieldInfo("other").getAttribute(PerFieldKnnVectorsFormat.PER_FIELD_FORMAT_KEY));
                 assertEquals("Lucene104HnswBinaryQuantizedVectorsFormat", leaf.reader().getFieldInfos().fieldInfo("v").getAttribute(PerFieldKnnVectorsFormat.PER_FIELD_FORMAT_KEY));
+            }
+        }
+    }
+
+    public void testDerivedSourceWritesBackTheIndexedVectors() throws IOException {
+        for (VectorIndexType type : VectorIndexType.values()) {
+            MapperService mapperService = createMapperService(vectorMapping(8, type, VectorSimilarity.COSINE));
+            SemanticVectorFieldMapper mapper = (SemanticVectorFieldMapper) mapperService.documentMapper().mappers().getMapper("v");
+            mapper.canDeriveSource(); // supported: throws otherwise
+            List<float[]> vectors = new ArrayList<>();
+            try (Directory dir = newDirectory()) {
+                try (IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setCodec(codecService(mapperService).codec("default")))) {
+                    for (int i = 0; i < 60; i++) {
+                        // every third document without a vector
+                        float[] vector = i % 3 == 2 ? null : randomVector(8, VectorSimilarity.COSINE);
+                        int other = i;
+                        vectors.add(vector);
+                        writer.addDocument(
+                            vector == null ? mapperService.documentMapper().parse(source(b -> b.field("other", other))).rootDoc() : parse(mapperService, vector).rootDoc()
+                        );
+                    }
+                    writer.forceMerge(1);
+                }
+                try (DirectoryReader reader = DirectoryReader.open(dir)) {
+                    LeafReader leaf = reader.leaves().get(0).reader();
+                    for (int doc = 0; doc < vectors.size(); doc++) {
+                        XContentBuilder builder = XContentFactory.jsonBuilder().startObject();
+                        mapper.deriveSource(builder, leaf, doc);
+                        Map<String, Object> derived = XContentHelper.convertToMap(BytesReference.bytes(builder.endObject()), false, XContentType.JSON).v2();
+                        if (vectors.get(doc) == null) {
+                            assertEquals(type + " doc " + doc, Map.of(), derived);
+                        } else {
+                            List<?> values = (List<?>) derived.get("v");
+                            float[] back = new float[values.size()];
+                            for (int i = 0; i < back.length; i++) {
+                                back[i] = ((Number) values.get(i)).floatValue();
+                            }
+                            assertArrayEquals(type + " doc " + doc, vectors.get(doc), back, 0f);
+                        }
+                    }
+                }
             }
         }
     }

@@ -37,7 +37,7 @@ public class RagRequestTests extends OpenSearchTestCase {
         assertNull(request.textField());
         assertEquals(Retrieval.SEMANTIC, request.retrieval());
         assertEquals(5, request.k());
-        assertEquals(60, request.rankConstant());
+        assertEquals(Fusion.rrf(60), request.fusion());
         assertNull(request.filter());
         assertEquals("extractive", request.generator());
         assertEquals(2000, request.maxContextTokens());
@@ -60,7 +60,7 @@ public class RagRequestTests extends OpenSearchTestCase {
              "prompt": "{{question}} from {{context}}"}""");
         assertEquals(Retrieval.HYBRID, request.retrieval());
         assertEquals(7, request.k());
-        assertEquals(10, request.rankConstant());
+        assertEquals(Fusion.rrf(10), request.fusion());
         assertEquals(new TermQueryBuilder("lang", "en"), request.filter());
         assertEquals("gpt", request.generator());
         assertEquals(500, request.maxContextTokens());
@@ -111,6 +111,27 @@ public class RagRequestTests extends OpenSearchTestCase {
         assertRejected(
             "{\"question\": \"q\", \"field\": \"f\", \"rank_constant\": 20}",
             "[rank_constant] applies to [retrieval] [hybrid] only, got [retrieval] [semantic]"
+        );
+    }
+
+    public void testFusion() {
+        String hybrid = "{\"question\": \"q\", \"field\": \"f\", \"text_field\": \"t\", ";
+        assertEquals(Fusion.rrf(60), parse(hybrid + "\"fusion\": \"rrf\"}").fusion());
+        assertEquals(Fusion.linear(0.5), parse(hybrid + "\"fusion\": \"linear\"}").fusion());
+        assertEquals(Fusion.linear(0.3), parse(hybrid + "\"fusion\": \"LINEAR\", \"semantic_weight\": 0.3}").fusion());
+        assertRejected(hybrid + "\"fusion\": \"max\"}", "[fusion] must be [rrf] or [linear], got [max]");
+        assertRejected(hybrid + "\"fusion\": \"linear\", \"semantic_weight\": 1.5}", "[semantic_weight] must be between 0.0 and 1.0, got [1.5]");
+        assertRejected(
+            hybrid + "\"fusion\": \"linear\", \"rank_constant\": 10}",
+            "[rank_constant] applies to [fusion] [rrf] only; [linear] weighs by [semantic_weight]"
+        );
+        assertRejected(
+            hybrid + "\"semantic_weight\": 0.7}",
+            "[semantic_weight] applies to [fusion] [linear] only; [rrf] weighs by [rank_constant]"
+        );
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"fusion\": \"linear\"}",
+            "[fusion] applies to [retrieval] [hybrid] only, got [retrieval] [semantic]"
         );
     }
 

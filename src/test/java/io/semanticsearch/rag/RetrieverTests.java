@@ -148,16 +148,46 @@ public class RetrieverTests extends OpenSearchTestCase {
             new Doc("i", "c", 12, List.of(new Passage("c whole text", null))),
             new Doc("i", "b", 10, List.of(new Passage("b whole text", null)))
         );
-        List<RetrievedPassage> passages = Retriever.fuse(semantic, lexical, 60, 2);
+        List<RetrievedPassage> passages = Retriever.fuse(semantic, lexical, Fusion.rrf(60), 2);
         // b is found by both and wins, with the semantic side's passage; a and c tie (each first in one list): the
         // lexical one goes first.
         assertEquals(
             List.of(new RetrievedPassage("i", "b", "b passage", 0, 1.0 / 62 + 1.0 / 62), new RetrievedPassage("i", "c", "c whole text", null, 1.0 / 61)),
             passages
         );
-        List<RetrievedPassage> all = Retriever.fuse(semantic, lexical, 60, 10);
+        List<RetrievedPassage> all = Retriever.fuse(semantic, lexical, Fusion.rrf(60), 10);
         assertEquals(List.of("b", "c", "a"), all.stream().map(RetrievedPassage::id).toList());
         assertEquals("a passage", all.get(2).text());
+    }
+
+    public void testLinearFusionKeepsAClearLexicalWinnerFirst() {
+        // BM25 finds c far ahead of b; the semantic side has a and b close together. RRF puts b (found by both) first;
+        // min-max scores keep the clear winners of each side ahead of a document both found only weakly or narrowly.
+        List<Doc> semantic = List.of(
+            new Doc("i", "a", 0.81, List.of(new Passage("a passage", 0))),
+            new Doc("i", "b", 0.78, List.of(new Passage("b passage", 0))),
+            new Doc("i", "d", 0.40, List.of(new Passage("d passage", 0)))
+        );
+        List<Doc> lexical = List.of(
+            new Doc("i", "c", 30, List.of(new Passage("c whole text", null))),
+            new Doc("i", "b", 11, List.of(new Passage("b whole text", null))),
+            new Doc("i", "e", 10, List.of(new Passage("e whole text", null)))
+        );
+        assertEquals(List.of("b", "c", "a"), Retriever.fuse(semantic, lexical, Fusion.rrf(60), 3).stream().map(RetrievedPassage::id).toList());
+        List<RetrievedPassage> linear = Retriever.fuse(semantic, lexical, Fusion.linear(0.5), 3);
+        assertEquals(List.of("c", "a", "b"), linear.stream().map(RetrievedPassage::id).toList());
+        // c: 0.5 * 1 (BM25's best) + 0 (not found by the semantic side), a the same the other way round (the tie goes
+        // to BM25's); b: 0.5 * 1/20 + 0.5 * 38/41.
+        assertEquals(0.5, linear.get(0).score(), 1e-9);
+        assertEquals(0.5, linear.get(1).score(), 1e-9);
+        assertEquals(0.5 / 20 + 0.5 * 38 / 41, linear.get(2).score(), 1e-9);
+        assertEquals("b passage", linear.get(2).text());
+        // All weight on the semantic side: its order, down to the documents that fuse to 0 (BM25's, and the semantic
+        // side's last, which min-max puts at 0), which keep the order they were first seen in.
+        assertEquals(
+            List.of("a", "b", "c", "e", "d"),
+            Retriever.fuse(semantic, lexical, Fusion.linear(1.0), 10).stream().map(RetrievedPassage::id).toList()
+        );
     }
 
     private static FieldMappingMetadata mapping(String fullName, String leaf, String json) {

@@ -412,6 +412,50 @@ public class SemanticQueryIT {
     }
 
     @Test
+    public void derivedSourceGivesTheVectorsBackFromTheIndex() {
+        // index.derived_source.enabled: no stored _source; GET, search hits and the translog's realtime GET rebuild it
+        // from the fields, the vector from the vectors format.
+        String mappings = "{\"properties\": {\"v\": {\"type\": \"semantic_vector\", \"dims\": 3, \"index_options\": {\"type\": \"int8_hnsw\"}},"
+            + " \"tag\": {\"type\": \"keyword\"}}}";
+        assertOk(node.put("/derived", "{\"settings\": {\"number_of_shards\": 2, \"number_of_replicas\": 0, \"index.derived_source.enabled\": true},"
+            + " \"mappings\": " + mappings + "}"));
+        assertBulkOk(node.post("/derived/_bulk", """
+            {"index": {"_id": "a"}}
+            {"tag": "x", "v": [0.1, 0.2, 0.3]}
+            {"index": {"_id": "b"}}
+            {"tag": "y", "v": [0.3, -0.2, 0.1]}
+            {"index": {"_id": "c"}}
+            {"tag": "z"}
+            """));
+        // Before a refresh the realtime GET reads the translog.
+        assertVectorSource(node.get("/derived/_doc/a").json().path("_source"), "x", 0.1f, 0.2f, 0.3f);
+        assertOk(node.post("/derived/_refresh", null));
+        assertVectorSource(node.get("/derived/_doc/b").json().path("_source"), "y", 0.3f, -0.2f, 0.1f);
+        JsonNode c = node.get("/derived/_doc/c").json().path("_source");
+        assertEquals(c.toString(), "z", c.path("tag").asText());
+        assertTrue(c.toString(), c.path("v").isMissingNode());
+
+        LocalNode.Response found = node.post("/derived/_search", "{\"query\": " + semantic("v", new float[] { 0.1f, 0.2f, 0.31f }, "\"k\": 1") + "}");
+        assertOk(found);
+        JsonNode hit = found.json().path("hits").path("hits").path(0);
+        assertEquals(found.body(), "a", hit.path("_id").asText());
+        assertVectorSource(hit.path("_source"), "x", 0.1f, 0.2f, 0.3f);
+        // like: the stored vector of a document, read back the same way
+        JsonNode like = search("derived", "{\"semantic\": {\"field\": \"v\", \"like\": {\"_id\": \"b\"}, \"k\": 2}}", 2);
+        assertEquals(like.toString(), List.of("b", "a"), ids(like));
+    }
+
+    private static void assertVectorSource(JsonNode source, String tag, float... vector) {
+        assertEquals(source.toString(), tag, source.path("tag").asText());
+        JsonNode v = source.path("v");
+        assertEquals(source.toString(), vector.length, v.size());
+        for (int i = 0; i < vector.length; i++) {
+            // float32, as indexed: 0.1 comes back as 0.1 (the float nearest to it prints so)
+            assertEquals(source.toString(), vector[i], (float) v.path(i).asDouble(), 0f);
+        }
+    }
+
+    @Test
     public void mappingErrorsAnswer400() {
         LocalNode.Response mismatch = node.put("/bad-mapping", """
             {"mappings": {"properties": {"v": {"type": "semantic_vector", "model": "all-minilm-l6-v2", "dims": 512}}}}""");

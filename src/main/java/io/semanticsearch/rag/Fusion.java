@@ -1,0 +1,33 @@
+package io.semanticsearch.rag;
+
+import java.util.Locale;
+
+/**
+ * How hybrid retrieval merges its BM25 and semantic rankings: {@link ReciprocalRankFusion} by ranks, or
+ * {@link LinearFusion} by min-max rescaled scores.
+ *
+ * @param rankConstant   RRF's constant ({@code rrf} only)
+ * @param semanticWeight the semantic ranking's share of the fused score, BM25 having the rest ({@code linear} only)
+ */
+public record Fusion(Method method, int rankConstant, double semanticWeight) {
+
+    public enum Method {
+        RRF,
+        LINEAR;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final double DEFAULT_SEMANTIC_WEIGHT = 0.5;
+
+    public static Fusion rrf(int rankConstant) {
+        return new Fusion(Method.RRF, rankConstant, DEFAULT_SEMANTIC_WEIGHT);
+    }
+
+    public static Fusion linear(double semanticWeight) {
+        return new Fusion(Method.LINEAR, ReciprocalRankFusion.DEFAULT_RANK_CONSTANT, semanticWeight);
+    }
+}
