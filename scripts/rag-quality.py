@@ -2,14 +2,15 @@
 """Retrieval quality of BM25, semantic and hybrid retrieval, and how often _rag's extractive answer cites the right
 document, on a known-item set from ../shared/bench/make_debdesc.py (one relevant document per query).
 
-usage: scripts/rag-quality.py DATA_DIR [--url URL] [--model NAME] [--queries N] [--index NAME]
+usage: scripts/rag-quality.py DATA_DIR [--url URL] [--model NAME] [--queries N] [--index NAME] [--reuse]
+                              [--fusions rrf,linear,...] [--answer-fusion rrf|linear]
 
 DATA_DIR holds corpus.jsonl ({"id","text"}) and queries.jsonl ({"query","relevant"}). The script indexes the corpus
 into a fresh index (text for BM25, a semantic_vector for the model, vectors from the node's own _embed), then asks
 every query four ways against a running node with the plugin:
   bm25      _search, match on text
   semantic  _search, the semantic query
-  hybrid    _rag with text_field (BM25 + semantic fused with RRF), k 10, the citations' order
+  hybrid    _rag with text_field (BM25 + semantic fused, once per --fusions entry), k 10, the citations' order
   answer    _rag with its defaults plus text_field (hybrid, k 5, extractive): does the answer cite the relevant doc?
 and prints MRR@10 and Recall@10 of each ranking, the answer-cites rate, and the context recall (the relevant
 document among the citations). Standard library only; needs Python 3.8+.
@@ -82,6 +83,21 @@ def cited_ids(response):
             if 0 < int(n) <= len(citations)}
 
 
+def fusion_params(name):
+    """_rag parameters of a --fusions entry."""
+    parts = name.split(':')
+    if parts[0] == 'rrf':
+        return {'fusion': 'rrf', 'rank_constant': int(parts[1])} if len(parts) > 1 else {}
+    if parts[0] == 'linear':
+        params = {'fusion': 'linear'}
+        if len(parts) > 1:
+            params['normalizer'] = parts[1]
+        if len(parts) > 2:
+            params['semantic_weight'] = float(parts[2])
+        return params
+    raise SystemExit(f'unknown fusion {name}')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('data_dir')
@@ -90,7 +106,13 @@ def main():
     parser.add_argument('--queries', type=int, default=0, help='at most this many queries (0: all)')
     parser.add_argument('--index', default='rag-quality')
     parser.add_argument('--reuse', action='store_true', help='keep an index the script made before')
+    parser.add_argument('--fusions', default='rrf,linear',
+                        help='hybrid retrievals to measure, comma-separated: rrf (the default, rank_constant 60), '
+                             'rrf:<rank_constant>, linear (z_score, semantic_weight 0.5), '
+                             'linear:<z_score|min_max>:<semantic_weight>')
+    parser.add_argument('--answer-fusion', default='rrf', help='the fusion of the answer step, as in --fusions')
     args = parser.parse_args()
+    fusions = {name: fusion_params(name) for name in args.fusions.split(',')}
 
     corpus = read_jsonl(args.data_dir + '/corpus.jsonl')
     queries = read_jsonl(args.data_dir + '/queries.jsonl')
@@ -99,9 +121,10 @@ def main():
     if not args.reuse:
         index_corpus(args.url, args.index, args.model, corpus)
 
-    ranks = {'bm25': [], 'semantic': [], 'hybrid': []}
-    answer_cites, context_has, no_answer = 0, 0, 0
-    took = {name: 0.0 for name in ('bm25', 'semantic', 'hybrid', 'answer')}
+    ranks = {'bm25': [], 'semantic': []}
+    ranks.update({'hybrid ' + name: [] for name in fusions})
+    answer_cites, answer_only, context_has, no_answer = 0, 0, 0, 0
+    took = {name: 0.0 for name in list(ranks) + ['answer']}
     for q in queries:
         question, relevant = q['query'], q['relevant']
         t = time.time()
@@ -117,17 +140,21 @@ def main():
         took['semantic'] += time.time() - t
         ranks['semantic'].append(rank_of([h['_id'] for h in hits], relevant))
 
-        t = time.time()
-        response = call(args.url, 'POST', f'/{args.index}/_rag', {
-            'question': question, 'field': 'vector', 'text_field': 'text', 'k': 10, 'max_context_tokens': 100000})
-        took['hybrid'] += time.time() - t
-        ranks['hybrid'].append(rank_of([c['_id'] for c in response['citations']], relevant))
+        for name, params in fusions.items():
+            t = time.time()
+            response = call(args.url, 'POST', f'/{args.index}/_rag', {
+                'question': question, 'field': 'vector', 'text_field': 'text', 'k': 10, 'max_context_tokens': 100000,
+                **params})
+            took['hybrid ' + name] += time.time() - t
+            ranks['hybrid ' + name].append(rank_of([c['_id'] for c in response['citations']], relevant))
 
         t = time.time()
         response = call(args.url, 'POST', f'/{args.index}/_rag', {
-            'question': question, 'field': 'vector', 'text_field': 'text'})
+            'question': question, 'field': 'vector', 'text_field': 'text', **fusion_params(args.answer_fusion)})
         took['answer'] += time.time() - t
-        answer_cites += relevant in cited_ids(response)
+        cited = cited_ids(response)
+        answer_cites += relevant in cited
+        answer_only += cited == {relevant}
         context_has += any(c['_id'] == relevant for c in response['citations'])
         no_answer += response['answer'] == 'No passage answers this question.'
 
@@ -139,8 +166,8 @@ def main():
         recall = sum(1 for r in found if r) / n
         print(f'| {name} | {mrr:.3f} | {recall:.3f} | {took[name] / n * 1000:.0f} |')
     print()
-    print(f'_rag defaults (hybrid, k 5, extractive): answer cites the relevant document {answer_cites / n:.3f}, '
-          f'relevant document among the citations {context_has / n:.3f}, "no passage answers" {no_answer / n:.3f}, '
+    print(f'_rag defaults (hybrid {args.answer_fusion}, k 5, extractive): answer cites the relevant document {answer_cites / n:.3f}, '
+          f'cites it alone {answer_only / n:.3f}, relevant document among the citations {context_has / n:.3f}, "no passage answers" {no_answer / n:.3f}, '
           f'mean {took["answer"] / n * 1000:.0f} ms')
 
 

@@ -8,8 +8,9 @@ import java.util.Locale;
  *
  * @param rankConstant   RRF's constant ({@code rrf} only)
  * @param semanticWeight the semantic ranking's share of the fused score, BM25 having the rest ({@code linear} only)
+ * @param normalizer     how each ranking's scores are normalized before they are added ({@code linear} only)
  */
-public record Fusion(Method method, int rankConstant, double semanticWeight) {
+public record Fusion(Method method, int rankConstant, double semanticWeight, LinearFusion.Normalizer normalizer) {
 
     public enum Method {
         RRF,
@@ -22,12 +23,13 @@ public record Fusion(Method method, int rankConstant, double semanticWeight) {
     }
 
     public static final double DEFAULT_SEMANTIC_WEIGHT = 0.5;
+    public static final LinearFusion.Normalizer DEFAULT_NORMALIZER = LinearFusion.Normalizer.Z_SCORE;
 
     public static Fusion rrf(int rankConstant) {
-        return new Fusion(Method.RRF, rankConstant, DEFAULT_SEMANTIC_WEIGHT);
+        return new Fusion(Method.RRF, rankConstant, DEFAULT_SEMANTIC_WEIGHT, DEFAULT_NORMALIZER);
     }
 
-    public static Fusion linear(double semanticWeight) {
-        return new Fusion(Method.LINEAR, ReciprocalRankFusion.DEFAULT_RANK_CONSTANT, semanticWeight);
+    public static Fusion linear(double semanticWeight, LinearFusion.Normalizer normalizer) {
+        return new Fusion(Method.LINEAR, ReciprocalRankFusion.DEFAULT_RANK_CONSTANT, semanticWeight, normalizer);
     }
 }

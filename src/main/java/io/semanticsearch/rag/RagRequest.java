@@ -72,6 +72,7 @@ public record RagRequest(
         "fusion",
         "rank_constant",
         "semantic_weight",
+        "normalizer",
         "filter",
         "generator",
         "max_context_tokens",
@@ -136,7 +137,7 @@ public record RagRequest(
     }
 
     private static Fusion parseFusion(Map<String, Object> body, Retrieval retrieval) {
-        for (String key : List.of("fusion", "rank_constant", "semantic_weight")) {
+        for (String key : List.of("fusion", "rank_constant", "semantic_weight", "normalizer")) {
             if (body.containsKey(key) && retrieval != Retrieval.HYBRID) {
                 throw new IllegalArgumentException("[" + key + "] applies to [retrieval] [hybrid] only, got [retrieval] [" + retrieval + "]");
             }
@@ -149,15 +150,24 @@ public record RagRequest(
             throw new IllegalArgumentException("[fusion] must be [rrf] or [linear], got [" + value + "]");
         }
         if (method == Fusion.Method.RRF) {
-            if (body.containsKey("semantic_weight")) {
-                throw new IllegalArgumentException("[semantic_weight] applies to [fusion] [linear] only; [rrf] weighs by [rank_constant]");
+            for (String key : List.of("semantic_weight", "normalizer")) {
+                if (body.containsKey(key)) {
+                    throw new IllegalArgumentException("[" + key + "] applies to [fusion] [linear] only; [rrf] fuses ranks, tuned by [rank_constant]");
+                }
             }
             return Fusion.rrf(optionalInt(body, "rank_constant", ReciprocalRankFusion.DEFAULT_RANK_CONSTANT, 1, 10_000));
         }
         if (body.containsKey("rank_constant")) {
             throw new IllegalArgumentException("[rank_constant] applies to [fusion] [rrf] only; [linear] weighs by [semantic_weight]");
         }
-        return Fusion.linear(optionalDouble(body, "semantic_weight", Fusion.DEFAULT_SEMANTIC_WEIGHT, 0, 1));
+        String normalizerName = optionalString(body, "normalizer");
+        LinearFusion.Normalizer normalizer;
+        try {
+            normalizer = normalizerName == null ? Fusion.DEFAULT_NORMALIZER : LinearFusion.Normalizer.valueOf(normalizerName.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[normalizer] must be [z_score] or [min_max], got [" + normalizerName + "]");
+        }
+        return Fusion.linear(optionalDouble(body, "semantic_weight", Fusion.DEFAULT_SEMANTIC_WEIGHT, 0, 1), normalizer);
     }
 
     private static QueryBuilder parseFilter(Object value, NamedXContentRegistry registry) {

@@ -141,7 +141,8 @@ final class Retriever {
                 fusion.rankConstant()
             );
             case LINEAR -> LinearFusion.fuse(
-                List.of(ranking(byLexical, 1 - fusion.semanticWeight()), ranking(bySemantic, fusion.semanticWeight()))
+                List.of(ranking(byLexical, 1 - fusion.semanticWeight()), ranking(bySemantic, fusion.semanticWeight())),
+                fusion.normalizer()
             );
         };
         List<Doc> best = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.semanticsearch.rag;
 
+import io.semanticsearch.rag.LinearFusion.Normalizer;
 import io.semanticsearch.rag.RagRequest.Retrieval;
 
 import org.opensearch.common.settings.Settings;
@@ -117,8 +118,12 @@ public class RagRequestTests extends OpenSearchTestCase {
     public void testFusion() {
         String hybrid = "{\"question\": \"q\", \"field\": \"f\", \"text_field\": \"t\", ";
         assertEquals(Fusion.rrf(60), parse(hybrid + "\"fusion\": \"rrf\"}").fusion());
-        assertEquals(Fusion.linear(0.5), parse(hybrid + "\"fusion\": \"linear\"}").fusion());
-        assertEquals(Fusion.linear(0.3), parse(hybrid + "\"fusion\": \"LINEAR\", \"semantic_weight\": 0.3}").fusion());
+        assertEquals(Fusion.linear(0.5, Normalizer.Z_SCORE), parse(hybrid + "\"fusion\": \"linear\"}").fusion());
+        assertEquals(
+            Fusion.linear(0.3, Normalizer.MIN_MAX),
+            parse(hybrid + "\"fusion\": \"LINEAR\", \"semantic_weight\": 0.3, \"normalizer\": \"min_max\"}").fusion()
+        );
+        assertRejected(hybrid + "\"fusion\": \"linear\", \"normalizer\": \"l2\"}", "[normalizer] must be [z_score] or [min_max], got [l2]");
         assertRejected(hybrid + "\"fusion\": \"max\"}", "[fusion] must be [rrf] or [linear], got [max]");
         assertRejected(hybrid + "\"fusion\": \"linear\", \"semantic_weight\": 1.5}", "[semantic_weight] must be between 0.0 and 1.0, got [1.5]");
         assertRejected(
@@ -127,7 +132,11 @@ public class RagRequestTests extends OpenSearchTestCase {
         );
         assertRejected(
             hybrid + "\"semantic_weight\": 0.7}",
-            "[semantic_weight] applies to [fusion] [linear] only; [rrf] weighs by [rank_constant]"
+            "[semantic_weight] applies to [fusion] [linear] only; [rrf] fuses ranks, tuned by [rank_constant]"
+        );
+        assertRejected(
+            hybrid + "\"fusion\": \"rrf\", \"normalizer\": \"z_score\"}",
+            "[normalizer] applies to [fusion] [linear] only; [rrf] fuses ranks, tuned by [rank_constant]"
         );
         assertRejected(
             "{\"question\": \"q\", \"field\": \"f\", \"fusion\": \"linear\"}",

@@ -174,7 +174,7 @@ public class RetrieverTests extends OpenSearchTestCase {
             new Doc("i", "e", 10, List.of(new Passage("e whole text", null)))
         );
         assertEquals(List.of("b", "c", "a"), Retriever.fuse(semantic, lexical, Fusion.rrf(60), 3).stream().map(RetrievedPassage::id).toList());
-        List<RetrievedPassage> linear = Retriever.fuse(semantic, lexical, Fusion.linear(0.5), 3);
+        List<RetrievedPassage> linear = Retriever.fuse(semantic, lexical, Fusion.linear(0.5, LinearFusion.Normalizer.MIN_MAX), 3);
         assertEquals(List.of("c", "a", "b"), linear.stream().map(RetrievedPassage::id).toList());
         // c: 0.5 * 1 (BM25's best) + 0 (not found by the semantic side), a the same the other way round (the tie goes
         // to BM25's); b: 0.5 * 1/20 + 0.5 * 38/41.
@@ -186,7 +186,7 @@ public class RetrieverTests extends OpenSearchTestCase {
         // side's last, which min-max puts at 0), which keep the order they were first seen in.
         assertEquals(
             List.of("a", "b", "c", "e", "d"),
-            Retriever.fuse(semantic, lexical, Fusion.linear(1.0), 10).stream().map(RetrievedPassage::id).toList()
+            Retriever.fuse(semantic, lexical, Fusion.linear(1.0, LinearFusion.Normalizer.MIN_MAX), 10).stream().map(RetrievedPassage::id).toList()
         );
     }
 
