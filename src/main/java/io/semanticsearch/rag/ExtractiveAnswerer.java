@@ -10,8 +10,10 @@ import org.opensearch.core.action.ActionListener;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -40,6 +42,18 @@ public final class ExtractiveAnswerer {
     static final double LAMBDA = 0.7;
     // A sentence this far below the best one is more often noise than a second half of the answer.
     static final double MARGIN = 0.12;
+    /**
+     * A sentence of another document than the best sentence's must come this close to it: a neighbour in the same
+     * document usually continues the answer, while one from another document about as close is more often a
+     * different subject that shares the question's words (measured: docs/benchmarks.md, "Retrieval quality").
+     */
+    static final double OTHER_DOCUMENT_MARGIN = 0.04;
+    /**
+     * Added to a sentence's relevance for its document's rank in the retrieval, divided by that rank: the ranking,
+     * which has BM25 and the whole document's similarity behind it, breaks near-ties between sentences of different
+     * documents in favour of the better document.
+     */
+    static final double RANK_BONUS = 0.04;
     // Bounds the embedding work of one answer; a context of 2,000 tokens holds about 100 sentences.
     static final int MAX_CANDIDATES = 200;
     // Fragments such as "Yes." or "好。" say nothing on their own: fewer letters, digits or ideographs than this.
@@ -55,7 +69,7 @@ public final class ExtractiveAnswerer {
      * A sentence of the context: the citation it came from, its position there, and its window (the sentence
      * before it and itself; null for a passage's first sentence).
      */
-    record Candidate(int citation, int position, String text, String window) {}
+    record Candidate(int citation, String document, int documentRank, int position, String text, String window) {}
 
     /** Answers {@code question} from {@code citations}, embedding with {@code model} (the field's). */
     public void answer(EmbeddingModel model, String question, List<Citation> citations, double minScore, ActionListener<String> listener) {
@@ -90,13 +104,18 @@ public final class ExtractiveAnswerer {
         List<Candidate> candidates = new ArrayList<>();
         // The same sentence in two passages (a quoted paragraph, a duplicated document) is one candidate.
         Set<String> seen = new HashSet<>();
+        // Citations come best first; a document's rank is that of its first passage.
+        Map<String, Integer> documentRanks = new HashMap<>();
         for (Citation citation : citations) {
+            String document = citation.index() + "/" + citation.id();
+            int documentRank = documentRanks.computeIfAbsent(document, d -> documentRanks.size() + 1);
             int position = 0;
             String previous = null;
             for (Sentence sentence : SentenceSplitter.split(citation.passage())) {
                 String text = sentence.text();
                 if (text.codePoints().filter(Character::isLetterOrDigit).count() >= MIN_SENTENCE_CHARS && seen.add(text)) {
-                    candidates.add(new Candidate(citation.n(), position++, text, previous == null ? null : join(previous, text)));
+                    String window = previous == null ? null : join(previous, text);
+                    candidates.add(new Candidate(citation.n(), document, documentRank, position++, text, window));
                     if (candidates.size() == MAX_CANDIDATES) {
                         return candidates;
                     }
@@ -114,22 +133,32 @@ public final class ExtractiveAnswerer {
      * @param windows one vector per candidate's window, null where it has none
      */
     static String compose(List<Candidate> candidates, float[] question, float[][] vectors, float[][] windows, double minScore) {
+        double bestSimilarity = Double.NEGATIVE_INFINITY;
         double best = Double.NEGATIVE_INFINITY;
+        int bestIndex = -1;
         double[] relevance = new double[candidates.size()];
         for (int i = 0; i < relevance.length; i++) {
-            relevance[i] = MaximalMarginalRelevance.cosine(question, vectors[i]);
+            double similarity = MaximalMarginalRelevance.cosine(question, vectors[i]);
             if (windows[i] != null) {
-                relevance[i] = Math.max(relevance[i], MaximalMarginalRelevance.cosine(question, windows[i]));
+                similarity = Math.max(similarity, MaximalMarginalRelevance.cosine(question, windows[i]));
             }
-            best = Math.max(best, relevance[i]);
+            bestSimilarity = Math.max(bestSimilarity, similarity);
+            relevance[i] = similarity >= minScore ? similarity + RANK_BONUS / candidates.get(i).documentRank() : similarity;
+            if (relevance[i] > best) {
+                best = relevance[i];
+                bestIndex = i;
+            }
         }
-        if (best < minScore) {
+        if (bestSimilarity < minScore) {
             return NO_ANSWER;
         }
         double floor = Math.max(minScore, best - MARGIN);
+        double otherDocumentFloor = Math.max(minScore, best - OTHER_DOCUMENT_MARGIN);
+        String bestDocument = candidates.get(bestIndex).document();
         List<Integer> eligible = new ArrayList<>();
         for (int i = 0; i < relevance.length; i++) {
-            if (relevance[i] >= floor) {
+            boolean sameDocument = candidates.get(i).document().equals(bestDocument);
+            if (relevance[i] >= (sameDocument ? floor : otherDocumentFloor)) {
                 eligible.add(i);
             }
         }

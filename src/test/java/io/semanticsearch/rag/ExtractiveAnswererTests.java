@@ -76,9 +76,9 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
 
     public void testPicksTheBestSentencesAndQuotesThemInReadingOrder() {
         List<Candidate> candidates = List.of(
-            new Candidate(1, 0, "Unrelated.", null),
-            new Candidate(1, 1, "Second best, earlier in the text.", null),
-            new Candidate(2, 0, "The best one.", null)
+            new Candidate(1, "doc", 1, 0, "Unrelated.", null),
+            new Candidate(1, "doc", 1, 1, "Second best, earlier in the text.", null),
+            new Candidate(2, "doc", 1, 0, "The best one.", null)
         );
         float[][] vectors = { { 0.1f, 1, 0 }, { 0.9f, 0, 0.45f }, { 1, 0.05f, 0 } };
         assertEquals(
@@ -89,10 +89,10 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
 
     public void testARestatementLosesToNovelty() {
         List<Candidate> candidates = List.of(
-            new Candidate(1, 0, "Logs rotate weekly.", null),
-            new Candidate(2, 0, "Logs are rotated every week.", null),
-            new Candidate(2, 1, "Four weeks are kept.", null),
-            new Candidate(3, 0, "Rotation is weekly, as said.", null)
+            new Candidate(1, "doc", 1, 0, "Logs rotate weekly.", null),
+            new Candidate(2, "doc", 1, 0, "Logs are rotated every week.", null),
+            new Candidate(2, "doc", 1, 1, "Four weeks are kept.", null),
+            new Candidate(3, "doc", 1, 0, "Rotation is weekly, as said.", null)
         );
         // 0, 1 and 3 say the same; 2 adds something and is a little less relevant.
         float[][] vectors = { { 0.9f, 0.43f, 0 }, { 0.89f, 0.45f, 0 }, { 0.82f, 0, 0.57f }, { 0.88f, 0.47f, 0 } };
@@ -103,8 +103,8 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
 
     public void testASentenceCanBeRelevantThroughItsWindow() {
         List<Candidate> candidates = List.of(
-            new Candidate(1, 0, "Log rotation is done by logrotate.", null),
-            new Candidate(1, 1, "Its main file is /etc/logrotate.conf.", "Log rotation is done by logrotate. Its main file is /etc/logrotate.conf.")
+            new Candidate(1, "doc", 1, 0, "Log rotation is done by logrotate.", null),
+            new Candidate(1, "doc", 1, 1, "Its main file is /etc/logrotate.conf.", "Log rotation is done by logrotate. Its main file is /etc/logrotate.conf.")
         );
         float[][] vectors = { { 0.9f, 0.43f, 0 }, { 0.4f, 0, 0.9f } };
         float[][] windows = { null, { 0.95f, 0.3f, 0 } };
@@ -118,13 +118,47 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
         );
     }
 
+    public void testAnotherDocumentMustComeCloserToTheBest() {
+        // The best sentence is in doc-a (retrieved first). A sentence of doc-b 0.08 below it is left out, although a
+        // sentence of doc-a 0.1 below it is quoted: another document about as close is more often another subject.
+        // doc-c's sentence, as similar as the best but retrieved third, is within the other documents' margin.
+        List<Candidate> candidates = List.of(
+            new Candidate(1, "doc-a", 1, 0, "ClamSMTP checks mail for viruses.", null),
+            new Candidate(1, "doc-a", 1, 1, "It uses ClamAV.", null),
+            new Candidate(2, "doc-b", 2, 0, "Detects the type of a mail folder.", null),
+            new Candidate(3, "doc-c", 3, 0, "Scans mail with ClamAV too.", null)
+        );
+        float[][] vectors = { { 0.9f, 0.44f, 0 }, { 0.8f, 0, 0.6f }, { 0.82f, 0.57f, 0 }, { 0.9f, 0, 0.44f } };
+        assertEquals(
+            "ClamSMTP checks mail for viruses. [1] It uses ClamAV. [1] Scans mail with ClamAV too. [3]",
+            ExtractiveAnswerer.compose(candidates, new float[] { 1, 0, 0 }, vectors, new float[vectors.length][], 0.3)
+        );
+    }
+
+    public void testTheRetrievalRankBreaksNearTies() {
+        // doc-b's sentence is 0.01 more similar, but doc-a was retrieved first: the answer quotes doc-a, and doc-b's
+        // sentence, 0.01 below doc-a's once ranks count (0.85 + 0.04 against 0.86 + 0.02), comes with it.
+        List<Candidate> candidates = List.of(
+            new Candidate(1, "doc-a", 1, 0, "Answer in the first document.", null),
+            new Candidate(2, "doc-b", 2, 0, "Answer in the second document.", null),
+            new Candidate(3, "doc-c", 3, 0, "Another subject.", null)
+        );
+        float[][] vectors = { { 0.85f, 0.53f, 0 }, { 0.86f, 0, 0.51f }, { 0.5f, 0.87f, 0 } };
+        assertEquals(
+            "Answer in the first document. [1] Answer in the second document. [2]",
+            ExtractiveAnswerer.compose(candidates, new float[] { 1, 0, 0 }, vectors, new float[vectors.length][], 0.3)
+        );
+        // The bonus only ranks: below min_score nothing is quoted, whatever the rank.
+        assertEquals(ExtractiveAnswerer.NO_ANSWER, ExtractiveAnswerer.compose(candidates, new float[] { 1, 0, 0 }, vectors, new float[vectors.length][], 0.87));
+    }
+
     public void testNothingRelevantIsSaidPlainly() {
-        List<Candidate> candidates = List.of(new Candidate(1, 0, "Unrelated.", null));
+        List<Candidate> candidates = List.of(new Candidate(1, "doc", 1, 0, "Unrelated.", null));
         assertEquals(ExtractiveAnswerer.NO_ANSWER, ExtractiveAnswerer.compose(candidates, new float[] { 1, 0 }, new float[][] { { 0.2f, 1 } }, new float[1][], 0.3));
     }
 
     public void testChineseRunsOnWithoutSpaces() {
-        List<Candidate> candidates = List.of(new Candidate(1, 0, "日志每周轮转。", null), new Candidate(2, 0, "默认保留四周。", null), new Candidate(3, 0, "See logrotate(8).", null));
+        List<Candidate> candidates = List.of(new Candidate(1, "doc", 1, 0, "日志每周轮转。", null), new Candidate(2, "doc", 1, 0, "默认保留四周。", null), new Candidate(3, "doc", 1, 0, "See logrotate(8).", null));
         float[][] vectors = { { 1, 0, 0 }, { 0.95f, 0.3f, 0 }, { 0.95f, 0, 0.3f } };
         assertEquals("日志每周轮转。[1]默认保留四周。[2]See logrotate(8). [3]", ExtractiveAnswerer.compose(candidates, new float[] { 1, 0, 0 }, vectors, new float[vectors.length][], 0.3));
     }
@@ -134,7 +168,10 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
             List.of(citation(1, "Yes. Logs rotate weekly. Logs rotate weekly."), citation(2, "Logs rotate weekly. 好。日志每周轮转。"))
         );
         assertEquals(
-            List.of(new Candidate(1, 0, "Logs rotate weekly.", "Yes. Logs rotate weekly."), new Candidate(2, 0, "日志每周轮转。", "好。日志每周轮转。")),
+            List.of(
+                new Candidate(1, "docs/doc1", 1, 0, "Logs rotate weekly.", "Yes. Logs rotate weekly."),
+                new Candidate(2, "docs/doc2", 2, 0, "日志每周轮转。", "好。日志每周轮转。")
+            ),
             candidates
         );
     }
