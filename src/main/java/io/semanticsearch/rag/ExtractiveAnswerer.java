@@ -53,7 +53,7 @@ public final class ExtractiveAnswerer {
      * which has BM25 and the whole document's similarity behind it, breaks near-ties between sentences of different
      * documents in favour of the better document.
      */
-    static final double RANK_BONUS = 0.04;
+    static final double RANK_BONUS = 0.08;
     // Bounds the embedding work of one answer; a context of 2,000 tokens holds about 100 sentences.
     static final int MAX_CANDIDATES = 200;
     // Fragments such as "Yes." or "好。" say nothing on their own: fewer letters, digits or ideographs than this.

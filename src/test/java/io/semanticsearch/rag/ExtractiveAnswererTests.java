@@ -121,14 +121,14 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
     public void testAnotherDocumentMustComeCloserToTheBest() {
         // The best sentence is in doc-a (retrieved first). A sentence of doc-b 0.08 below it is left out, although a
         // sentence of doc-a 0.1 below it is quoted: another document about as close is more often another subject.
-        // doc-c's sentence, as similar as the best but retrieved third, is within the other documents' margin.
+        // doc-c's sentence, more similar than the best but retrieved third, is within the other documents' margin.
         List<Candidate> candidates = List.of(
             new Candidate(1, "doc-a", 1, 0, "ClamSMTP checks mail for viruses.", null),
             new Candidate(1, "doc-a", 1, 1, "It uses ClamAV.", null),
             new Candidate(2, "doc-b", 2, 0, "Detects the type of a mail folder.", null),
             new Candidate(3, "doc-c", 3, 0, "Scans mail with ClamAV too.", null)
         );
-        float[][] vectors = { { 0.9f, 0.44f, 0 }, { 0.8f, 0, 0.6f }, { 0.82f, 0.57f, 0 }, { 0.9f, 0, 0.44f } };
+        float[][] vectors = { { 0.9f, 0.44f, 0 }, { 0.8f, 0, 0.6f }, { 0.82f, 0.57f, 0 }, { 0.95f, 0, 0.31f } };
         assertEquals(
             "ClamSMTP checks mail for viruses. [1] It uses ClamAV. [1] Scans mail with ClamAV too. [3]",
             ExtractiveAnswerer.compose(candidates, new float[] { 1, 0, 0 }, vectors, new float[vectors.length][], 0.3)
@@ -137,7 +137,7 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
 
     public void testTheRetrievalRankBreaksNearTies() {
         // doc-b's sentence is 0.01 more similar, but doc-a was retrieved first: the answer quotes doc-a, and doc-b's
-        // sentence, 0.01 below doc-a's once ranks count (0.85 + 0.04 against 0.86 + 0.02), comes with it.
+        // sentence, 0.03 below doc-a's once ranks count (0.85 + 0.08 against 0.86 + 0.04), comes with it.
         List<Candidate> candidates = List.of(
             new Candidate(1, "doc-a", 1, 0, "Answer in the first document.", null),
             new Candidate(2, "doc-b", 2, 0, "Answer in the second document.", null),
