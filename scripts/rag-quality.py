@@ -3,7 +3,7 @@
 document, on a known-item set from ../shared/bench/make_debdesc.py (one relevant document per query).
 
 usage: scripts/rag-quality.py DATA_DIR [--url URL] [--model NAME] [--queries N] [--index NAME] [--reuse]
-                              [--fusions rrf,linear,...] [--answer-fusion rrf|linear]
+                              [--fusions rrf,linear,...] [--answer-fusion default|rrf|linear]
 
 DATA_DIR holds corpus.jsonl ({"id","text"}) and queries.jsonl ({"query","relevant"}). The script indexes the corpus
 into a fresh index (text for BM25, a semantic_vector for the model, vectors from the node's own _embed), then asks
@@ -86,8 +86,10 @@ def cited_ids(response):
 def fusion_params(name):
     """_rag parameters of a --fusions entry."""
     parts = name.split(':')
+    if parts[0] == 'default':
+        return {}
     if parts[0] == 'rrf':
-        return {'fusion': 'rrf', 'rank_constant': int(parts[1])} if len(parts) > 1 else {}
+        return {'fusion': 'rrf', 'rank_constant': int(parts[1])} if len(parts) > 1 else {'fusion': 'rrf'}
     if parts[0] == 'linear':
         params = {'fusion': 'linear'}
         if len(parts) > 1:
@@ -107,10 +109,10 @@ def main():
     parser.add_argument('--index', default='rag-quality')
     parser.add_argument('--reuse', action='store_true', help='keep an index the script made before')
     parser.add_argument('--fusions', default='rrf,linear',
-                        help='hybrid retrievals to measure, comma-separated: rrf (the default, rank_constant 60), '
+                        help='hybrid retrievals to measure, comma-separated: rrf (rank_constant 60), '
                              'rrf:<rank_constant>, linear (z_score, semantic_weight 0.5), '
-                             'linear:<z_score|min_max>:<semantic_weight>')
-    parser.add_argument('--answer-fusion', default='rrf', help='the fusion of the answer step, as in --fusions')
+                             'linear:<z_score|min_max>:<semantic_weight>, default (what _rag does unasked)')
+    parser.add_argument('--answer-fusion', default='default', help='the fusion of the answer step, as in --fusions')
     args = parser.parse_args()
     fusions = {name: fusion_params(name) for name in args.fusions.split(',')}
 

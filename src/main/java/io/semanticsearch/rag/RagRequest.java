@@ -145,7 +145,10 @@ public record RagRequest(
         String value = optionalString(body, "fusion");
         Fusion.Method method;
         try {
-            method = value == null ? Fusion.Method.RRF : Fusion.Method.valueOf(value.toUpperCase(Locale.ROOT));
+            // Linear by default: it beat RRF on both benchmark languages (docs/benchmarks.md, "Retrieval quality").
+            // A request that sets RRF's constant means RRF.
+            Fusion.Method unset = body.containsKey("rank_constant") ? Fusion.Method.RRF : Fusion.Method.LINEAR;
+            method = value == null ? unset : Fusion.Method.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("[fusion] must be [rrf] or [linear], got [" + value + "]");
         }

@@ -38,7 +38,8 @@ public class RagRequestTests extends OpenSearchTestCase {
         assertNull(request.textField());
         assertEquals(Retrieval.SEMANTIC, request.retrieval());
         assertEquals(5, request.k());
-        assertEquals(Fusion.rrf(60), request.fusion());
+        assertEquals(Fusion.DEFAULT, request.fusion());
+        assertEquals(Fusion.linear(0.5, Normalizer.Z_SCORE), Fusion.DEFAULT);
         assertNull(request.filter());
         assertEquals("extractive", request.generator());
         assertEquals(2000, request.maxContextTokens());
@@ -130,8 +131,11 @@ public class RagRequestTests extends OpenSearchTestCase {
             hybrid + "\"fusion\": \"linear\", \"rank_constant\": 10}",
             "[rank_constant] applies to [fusion] [rrf] only; [linear] weighs by [semantic_weight]"
         );
+        // Unset, fusion is linear; a request that sets RRF's constant gets RRF.
+        assertEquals(Fusion.linear(0.7, Normalizer.Z_SCORE), parse(hybrid + "\"semantic_weight\": 0.7}").fusion());
+        assertEquals(Fusion.rrf(20), parse(hybrid + "\"rank_constant\": 20}").fusion());
         assertRejected(
-            hybrid + "\"semantic_weight\": 0.7}",
+            hybrid + "\"rank_constant\": 20, \"semantic_weight\": 0.7}",
             "[semantic_weight] applies to [fusion] [linear] only; [rrf] fuses ranks, tuned by [rank_constant]"
         );
         assertRejected(

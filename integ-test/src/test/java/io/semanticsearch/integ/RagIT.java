@@ -276,8 +276,14 @@ public class RagIT {
             {"question": "What does proxy_pass do?", "field": "passages", "text_field": "body", "k": 2}""");
         assertEquals(response.toString(), "nginx", response.path("citations").path(0).path("_id").asText());
         assertEquals(response.toString(), Set.of("nginx"), cited(response));
+        // Linear fusion by default: the best document's score is the mean of its z-scores, above the average hit.
+        assertTrue(response.toString(), response.path("citations").path(0).path("score").asDouble() > 0);
+
+        JsonNode rrf = rag("kb-en", """
+            {"question": "What does proxy_pass do?", "field": "passages", "text_field": "body", "k": 2, "fusion": "rrf"}""");
+        assertEquals(rrf.toString(), "nginx", rrf.path("citations").path(0).path("_id").asText());
         // RRF scores: at most 2 / (60 + 1).
-        assertTrue(response.toString(), response.path("citations").path(0).path("score").asDouble() <= 2.0 / 61 + 1e-9);
+        assertTrue(rrf.toString(), rrf.path("citations").path(0).path("score").asDouble() <= 2.0 / 61 + 1e-9);
     }
 
     @Test
