@@ -1,5 +1,7 @@
 package io.semanticsearch.ingest;
 
+import io.semanticsearch.JsonTypeNames;
+
 import org.opensearch.common.Nullable;
 
 import java.util.ArrayList;
@@ -78,14 +80,8 @@ record SourceText(List<String> strings, boolean array) {
         if (value == null) {
             return "null";
         }
-        String type = switch (value) {
-            case Number n -> "a number";
-            case Boolean b -> "a boolean";
-            case Map<?, ?> m -> "an object";
-            case List<?> l -> "an array";
-            default -> "a " + value.getClass().getSimpleName();
-        };
+        String type = JsonTypeNames.of(value);
         String shown = String.valueOf(value);
-        return type + " [" + (shown.length() > 100 ? shown.substring(0, 100) + "..." : shown) + "]";
+        return ("aeiou".indexOf(type.charAt(0)) >= 0 ? "an " : "a ") + type + " [" + (shown.length() > 100 ? shown.substring(0, 100) + "..." : shown) + "]";
     }
 }
