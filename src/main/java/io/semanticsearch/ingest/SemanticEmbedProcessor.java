@@ -182,7 +182,8 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
             for (Map.Entry<String, String> entry : fieldMap.entrySet()) {
                 SourceText text = SourceText.read(source, entry.getKey(), ignoreMissing);
                 if (text != null) {
-                    document.fields.add(new Field(entry.getValue(), text, embedder.hash(text)));
+                    // The hash only serves skip_existing: without it, no SHA-256 of every text on the ingest path.
+                    document.fields.add(new Field(entry.getValue(), text, storedTargets == null ? null : embedder.hash(text)));
                 }
             }
         } catch (RuntimeException e) {
@@ -375,12 +376,14 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
     private static final class Field {
         final String target;
         final SourceText text;
+        // Null without skip_existing, the only reader of it.
+        @Nullable
         final String hash;
         Object value;
         TextEmbedder.Pending pending;
         int from;
 
-        Field(String target, SourceText text, String hash) {
+        Field(String target, SourceText text, @Nullable String hash) {
             this.target = target;
             this.text = text;
             this.hash = hash;
