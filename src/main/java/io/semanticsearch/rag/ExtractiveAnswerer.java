@@ -33,7 +33,7 @@ public final class ExtractiveAnswerer {
     public static final String NO_ANSWER = "No passage answers this question.";
     /**
      * Below this cosine similarity a sentence is taken not to answer the question. Measured on the bundled models
-     * (ExtractiveAnswererTests prints them): sentences that answer a question score about 0.5 to 0.9, unrelated ones
+     * (ExtractiveAnswererTests checks and logs them): sentences that answer a question score about 0.5 to 0.9, unrelated ones
      * below 0.15 (all-MiniLM-L6-v2) or 0.2 to 0.35 (bge-small-zh-v1.5, whose similarities run higher overall).
      */
     public static final double DEFAULT_MIN_SCORE = 0.45;

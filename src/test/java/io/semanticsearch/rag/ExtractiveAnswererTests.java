@@ -22,7 +22,9 @@ import org.opensearch.threadpool.ThreadPool;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -213,14 +215,21 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
         assertEquals(ExtractiveAnswerer.NO_ANSWER, answer(ModelFixtures.BGE, "水的沸点是多少度？", LOGROTATE_ZH));
     }
 
-    /** Prints the cosine of every question and sentence, for choosing DEFAULT_MIN_SCORE; asserts nothing. */
-    public void testPrintSimilaritiesForCalibration() {
-        printSimilarities(ModelFixtures.MINILM, List.of("Where is the logrotate configuration file?", "How often are log files rotated?",
+    /**
+     * The calibration behind DEFAULT_MIN_SCORE: questions the passages answer reach it, unrelated ones stay below it.
+     * Logs the cosine of every question and sentence, to choose it again for another model.
+     */
+    public void testMinScoreSeparatesAnsweredFromUnrelatedQuestions() {
+        double[] en = bestSimilarities(ModelFixtures.MINILM, List.of("Where is the logrotate configuration file?", "How often are log files rotated?",
             "What is the boiling point of mercury?", "Who wrote Hamlet?"), LOGROTATE_EN);
-        printSimilarities(ModelFixtures.BGE, List.of("如何配置日志轮转?", "水的沸点是多少度？", "谁写了哈姆雷特？"), LOGROTATE_ZH);
+        double[] zh = bestSimilarities(ModelFixtures.BGE, List.of("如何配置日志轮转?", "水的沸点是多少度？", "谁写了哈姆雷特？"), LOGROTATE_ZH);
+        double min = ExtractiveAnswerer.DEFAULT_MIN_SCORE;
+        assertTrue(Arrays.toString(en), en[0] >= min && en[1] >= min && en[2] < min && en[3] < min);
+        assertTrue(Arrays.toString(zh), zh[0] >= min && zh[1] < min && zh[2] < min);
     }
 
-    private void printSimilarities(String modelName, List<String> questions, Citation... citations) {
+    /** Per question, the best similarity of a sentence alone or with the one before it, as the answerer scores them. */
+    private double[] bestSimilarities(String modelName, List<String> questions, Citation... citations) {
         EmbeddingModel model = embeddings.model(modelName);
         List<Candidate> candidates = ExtractiveAnswerer.candidates(List.of(citations));
         List<String> texts = candidates.stream().map(Candidate::text).toList();
@@ -228,10 +237,16 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
         float[][] sentences = model.embed(texts, InputType.PASSAGE, 32);
         float[][] windowed = model.embed(windows, InputType.PASSAGE, 32);
         float[][] asked = model.embed(questions, InputType.QUERY, 32);
+        double[] best = new double[questions.size()];
         for (int q = 0; q < questions.size(); q++) {
+            best[q] = Double.NEGATIVE_INFINITY;
             for (int s = 0; s < texts.size(); s++) {
-                logger.info("{} {} {} | {} | {}", modelName, String.format(java.util.Locale.ROOT, "%.3f", MaximalMarginalRelevance.cosine(asked[q], sentences[s])), String.format(java.util.Locale.ROOT, "%.3f", MaximalMarginalRelevance.cosine(asked[q], windowed[s])), questions.get(q), texts.get(s));
+                double alone = MaximalMarginalRelevance.cosine(asked[q], sentences[s]);
+                double window = MaximalMarginalRelevance.cosine(asked[q], windowed[s]);
+                best[q] = Math.max(best[q], Math.max(alone, window));
+                logger.info("{} {} {} | {} | {}", modelName, String.format(Locale.ROOT, "%.3f", alone), String.format(Locale.ROOT, "%.3f", window), questions.get(q), texts.get(s));
             }
         }
+        return best;
     }
 }
