@@ -5,7 +5,12 @@ import io.semanticsearch.embed.ModelRegistry;
 import io.semanticsearch.embed.SemanticStatsAction;
 import io.semanticsearch.embed.TransportSemanticStatsAction;
 import io.semanticsearch.ingest.SemanticEmbedProcessor;
+import io.semanticsearch.ingest.SemanticEmbedProcessorFactory;
+import io.semanticsearch.ingest.SemanticTextProcessor;
+import io.semanticsearch.ingest.SemanticTextProcessorFactory;
 import io.semanticsearch.mapper.SemanticCodecService;
+import io.semanticsearch.mapper.SemanticTextFieldMapper;
+import io.semanticsearch.mapper.SemanticTextMappings;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
 import io.semanticsearch.query.QueryEmbedder;
 import io.semanticsearch.query.SemanticQueryBuilder;
@@ -36,7 +41,9 @@ import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecServiceFactory;
 import org.opensearch.index.mapper.Mapper;
+import org.opensearch.index.mapper.MappingTransformer;
 import org.opensearch.ingest.Processor;
+import org.opensearch.node.Node;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.EnginePlugin;
 import org.opensearch.plugins.IngestPlugin;
@@ -145,8 +152,15 @@ public class SemanticSearchPlugin extends Plugin
     public Map<String, Mapper.TypeParser> getMappers() {
         return Map.of(
             SemanticVectorFieldMapper.CONTENT_TYPE,
-            SemanticVectorFieldMapper.typeParser(() -> embeddings == null ? null : embeddings.registry())
+            SemanticVectorFieldMapper.typeParser(() -> embeddings == null ? null : embeddings.registry()),
+            SemanticTextFieldMapper.CONTENT_TYPE,
+            SemanticTextFieldMapper.PARSER
         );
+    }
+
+    @Override
+    public List<MappingTransformer> getMappingTransformers() {
+        return List.of(new SemanticTextMappings(() -> embeddings == null ? null : embeddings.registry()));
     }
 
     @Override
@@ -175,7 +189,24 @@ public class SemanticSearchPlugin extends Plugin
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
         // OpenSearch asks for processors before createComponents builds the embedding service: hand over a supplier.
         // Pipelines are created once the node runs, on threads started after createComponents returned.
-        return Map.of(SemanticEmbedProcessor.TYPE, new SemanticEmbedProcessor.Factory(() -> embeddings, parameters.client));
+        return Map.of(
+            SemanticEmbedProcessor.TYPE,
+            new SemanticEmbedProcessorFactory(() -> embeddings, parameters.client, SemanticSettings.MAX_PASSAGES.get(settings))
+        );
+    }
+
+    /** The system pipeline that embeds {@code semantic_text} fields: OpenSearch builds it from each index's mapping. */
+    @Override
+    public Map<String, Processor.Factory> getSystemIngestProcessors(Processor.Parameters parameters) {
+        return Map.of(
+            SemanticTextProcessor.TYPE,
+            new SemanticTextProcessorFactory(
+                () -> embeddings,
+                parameters.client,
+                Node.NODE_NAME_SETTING.get(parameters.env.settings()),
+                SemanticSettings.MAX_PASSAGES.get(settings)
+            )
+        );
     }
 
     @Override

@@ -50,13 +50,26 @@ public final class SemanticSettings {
         Property.NodeScope
     );
 
+    /**
+     * Most passages one field of one document may make at ingest: a longer text fails that document before any of it
+     * is embedded. Well under OpenSearch's {@code index.mapping.nested_objects.limit} (10,000), which would refuse
+     * such a document only after all of its passages were embedded.
+     */
+    public static final Setting<Integer> MAX_PASSAGES = Setting.intSetting(
+        "plugins.semantic.ingest.max_passages_per_document",
+        1000,
+        1,
+        100_000,
+        Property.NodeScope
+    );
+
     /** Inference pool threads: one by default, since each inference already uses every core it is given. */
     public static final int DEFAULT_POOL_SIZE = 1;
     public static final int DEFAULT_POOL_QUEUE = 100;
     public static final String POOL_PREFIX = "plugins.semantic.inference.pool";
 
     public static List<Setting<?>> all() {
-        return List.of(INFERENCE_THREADS, EMBED_BATCH_SIZE, EMBED_MAX_TEXTS, MODELS_MAX_MEMORY);
+        return List.of(INFERENCE_THREADS, EMBED_BATCH_SIZE, EMBED_MAX_TEXTS, MODELS_MAX_MEMORY, MAX_PASSAGES);
     }
 
     static int inferenceThreads(Settings settings) {

@@ -1,10 +1,17 @@
 package io.semanticsearch.embed;
 
+import org.opensearch.common.hash.MessageDigests;
+
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -22,6 +29,8 @@ public final class EmbeddingModel implements Closeable {
     private final ModelConfig config;
     private final WordPieceTokenizer tokenizer;
     private final OnnxEmbedder embedder;
+    // Computed on first use: hashing 90 MB of weights takes a few hundred ms that nodes not asked for it never pay.
+    private volatile String fingerprint;
 
     private EmbeddingModel(Path folder, ModelConfig config, WordPieceTokenizer tokenizer, OnnxEmbedder embedder) {
         this.folder = folder;
@@ -86,6 +95,14 @@ public final class EmbeddingModel implements Closeable {
         return tokenizer.encode(type.prefix(config) + text, config.maxTokens());
     }
 
+    /**
+     * The most tokens of text one input of {@code type} can hold: {@code max_tokens} less {@code [CLS]}, {@code [SEP]}
+     * and the tokens of the prefix the model puts before such inputs. Passages cut to it are embedded whole.
+     */
+    public int textTokenLimit(InputType type) {
+        return config.maxTokens() - 2 - tokenizer.tokenCount(type.prefix(config));
+    }
+
     public String name() {
         return config.name();
     }
@@ -108,6 +125,38 @@ public final class EmbeddingModel implements Closeable {
 
     public OnnxEmbedder embedder() {
         return embedder;
+    }
+
+    /**
+     * The identity of the model's files: {@code sha256:} and the first 16 bytes, in hex, of the SHA-256 of
+     * {@code model.json}, {@code tokenizer.json} and {@code model.onnx} (each preceded by its length). Two nodes with
+     * a model of the same name but other files (another export, other weights, another vocabulary) get different
+     * fingerprints; mappings record it so that a node never writes or queries vectors of another model.
+     */
+    public String fingerprint() {
+        String value = fingerprint;
+        if (value == null) {
+            value = computeFingerprint();
+            fingerprint = value;
+        }
+        return value;
+    }
+
+    private String computeFingerprint() {
+        MessageDigest digest = MessageDigests.sha256();
+        byte[] buffer = new byte[1 << 16];
+        for (String file : FILES) {
+            Path path = folder.resolve(file);
+            try (InputStream in = Files.newInputStream(path)) {
+                digest.update((file + ":" + Files.size(path) + ";").getBytes(StandardCharsets.UTF_8));
+                for (int read = in.read(buffer); read > 0; read = in.read(buffer)) {
+                    digest.update(buffer, 0, read);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read [" + path + "] to fingerprint model [" + name() + "]", e);
+            }
+        }
+        return "sha256:" + MessageDigests.toHexString(Arrays.copyOf(digest.digest(), 16));
     }
 
     /** Size of the ONNX file, a lower bound of the native memory the model holds. */

@@ -11,7 +11,6 @@ import org.opensearch.search.fetch.subphase.FetchSourceContext;
 import org.opensearch.transport.client.Client;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +30,10 @@ final class StoredTargets {
     // Only the fields skip_existing compares and copies travel back, not the whole stored source.
     private final String[] includes;
 
-    StoredTargets(Client client, Collection<String> targets, String hashSuffix) {
+    /** @param includes the source paths to read back: the targets and their hashes */
+    StoredTargets(Client client, Collection<String> includes) {
         this.client = client;
-        this.includes = targets.stream().flatMap(t -> Arrays.asList(t, t + hashSuffix).stream()).toArray(String[]::new);
+        this.includes = includes.toArray(String[]::new);
     }
 
     /**

@@ -36,16 +36,39 @@ final class TextEmbedder {
     private final InputType inputType;
     @Nullable
     private final PassageChunker chunker;
+    // Without a chunker: passages all the same (one per string), rather than bare vectors.
+    private final boolean passages;
     // Everything besides the text that decides the target's value: a change to any of it must re-embed.
     private final String recipe;
 
     TextEmbedder(EmbeddingService service, EmbeddingModel model, InputType inputType, @Nullable PassageChunker chunker) {
+        this(service, model, inputType, chunker, false, "");
+    }
+
+    private TextEmbedder(
+        EmbeddingService service,
+        EmbeddingModel model,
+        InputType inputType,
+        @Nullable PassageChunker chunker,
+        boolean passages,
+        String identity
+    ) {
         this.service = service;
         this.model = model;
         this.inputType = inputType;
         this.chunker = chunker;
-        this.recipe = "model=" + model.name() + ";input_type=" + inputType.name().toLowerCase(Locale.ROOT)
-            + (chunker == null ? "" : ";max_tokens=" + chunker.maxTokens() + ";overlap_tokens=" + chunker.overlapTokens());
+        this.passages = passages || chunker != null;
+        this.recipe = "model=" + model.name() + identity + ";input_type=" + inputType.name().toLowerCase(Locale.ROOT)
+            + (chunker == null ? "" : ";max_tokens=" + chunker.maxTokens() + ";overlap_tokens=" + chunker.overlapTokens())
+            + (passages && chunker == null ? ";passages" : "");
+    }
+
+    /**
+     * For a {@code semantic_text} field: always passages (one per string without a chunker), and a hash that also
+     * covers the model's fingerprint, so that vectors of other files under the same model name are never reused.
+     */
+    static TextEmbedder forPassages(EmbeddingService service, EmbeddingModel model, @Nullable PassageChunker chunker) {
+        return new TextEmbedder(service, model, InputType.PASSAGE, chunker, true, ";fingerprint=" + model.fingerprint());
     }
 
     EmbeddingModel model() {
@@ -79,13 +102,21 @@ final class TextEmbedder {
     /** Cuts a source text into the texts the model embeds, remembering how to put the vectors back. */
     Pending prepare(SourceText text) {
         List<String> strings = text.strings();
-        if (chunker == null) {
+        if (passages == false) {
             return new Pending(strings, null, null, text.array());
         }
         List<String> texts = new ArrayList<>();
         List<Integer> offsets = new ArrayList<>();
         List<Integer> elements = new ArrayList<>();
         for (int element = 0; element < strings.size(); element++) {
+            if (chunker == null) {
+                if (strings.get(element).isBlank() == false) {
+                    texts.add(strings.get(element));
+                    offsets.add(0);
+                    elements.add(element);
+                }
+                continue;
+            }
             for (Passage passage : chunker.chunk(strings.get(element))) {
                 texts.add(passage.text());
                 offsets.add(passage.offset());

@@ -17,12 +17,12 @@ import java.util.Map;
 public class SemanticEmbedProcessorFactoryTests extends OpenSearchTestCase {
 
     private static TestEmbeddings embeddings;
-    private static SemanticEmbedProcessor.Factory factory;
+    private static SemanticEmbedProcessorFactory factory;
 
     @BeforeClass
     public static void loadModels() throws Exception {
         embeddings = new TestEmbeddings(createTempDir(), "factory-tests");
-        factory = new SemanticEmbedProcessor.Factory(() -> embeddings.service, null);
+        factory = new SemanticEmbedProcessorFactory(() -> embeddings.service, null, 1000);
     }
 
     @AfterClass

@@ -1,0 +1,78 @@
+package io.semanticsearch.ingest;
+
+import org.opensearch.common.Nullable;
+import org.opensearch.ingest.IngestDocument;
+import org.opensearch.ingest.IngestDocumentWrapper;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One document of a batch: the fields it gives to embed, or why it cannot be embedded (it then fails alone).
+ * Confined to one thread at a time.
+ */
+final class EmbedDocument {
+
+    final IngestDocumentWrapper wrapper;
+    final List<EmbedField> fields = new ArrayList<>();
+    /** Paths to remove when written: what a source that is gone left behind (a copied target without its text). */
+    final List<String> stale = new ArrayList<>();
+    Exception failure;
+
+    EmbedDocument(IngestDocumentWrapper wrapper) {
+        this.wrapper = wrapper;
+    }
+
+    IngestDocument ingestDocument() {
+        return wrapper.getIngestDocument();
+    }
+
+    long textLength() {
+        long length = 0;
+        for (EmbedField field : fields) {
+            length += field.textLength();
+        }
+        return length;
+    }
+
+    /** Whether some field still needs a value: only such documents are worth a stored-document look-up. */
+    boolean needsEmbedding() {
+        if (failure != null) {
+            return false;
+        }
+        for (EmbedField field : fields) {
+            if (field.value == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void reuse(@Nullable Map<String, Object> source) {
+        if (failure == null) {
+            for (EmbedField field : fields) {
+                field.reuse(source);
+            }
+        }
+    }
+
+    void write() {
+        IngestDocument document = wrapper.getIngestDocument();
+        for (String path : stale) {
+            if (document.hasField(path)) {
+                document.removeField(path);
+            }
+        }
+        for (EmbedField field : fields) {
+            document.setFieldValue(field.target, field.value);
+            if (field.hashPath != null) {
+                document.setFieldValue(field.hashPath, field.hash);
+            }
+        }
+    }
+
+    IngestDocumentWrapper result() {
+        return new IngestDocumentWrapper(wrapper.getSlot(), wrapper.getChildSlot(), wrapper.getIngestDocument(), failure);
+    }
+}

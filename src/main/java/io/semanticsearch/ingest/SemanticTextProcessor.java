@@ -1,0 +1,120 @@
+package io.semanticsearch.ingest;
+
+import io.semanticsearch.mapper.SemanticTextFieldMapper;
+
+import org.opensearch.common.Nullable;
+import org.opensearch.ingest.AbstractBatchingSystemProcessor;
+import org.opensearch.ingest.IngestDocument;
+import org.opensearch.ingest.IngestDocumentWrapper;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * Embeds the {@code semantic_text} fields of the documents of one index, in the system ingest pipeline that OpenSearch
+ * builds from the index's mapping and runs after its default and final pipelines: writes, beside each such field
+ * {@code f}, {@code f_semantic.passages} (the passages of its text with their vectors) and {@code f_semantic.hash}.
+ *
+ * <p>Text is embedded only when nothing holds its passages yet: a document that carries passages with a matching hash
+ * ({@code _reindex} from another {@code semantic_text} index of the same model) keeps them, and so does one whose
+ * stored version has them (a document indexed again, or a partial update of other fields: the processor then only
+ * sees the fields the update sends). A document whose value is gone loses its passages. Immutable and thread-safe.
+ */
+public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor {
+
+    public static final String TYPE = "semantic_text";
+
+    /**
+     * One {@code semantic_text} field of the index, and how this node embeds it.
+     *
+     * @param embedder    null when this node cannot embed it
+     * @param unavailable why not (model missing, other files under its name), then
+     */
+    record Target(String path, @Nullable TextEmbedder embedder, @Nullable String unavailable) {
+        String semanticPath() {
+            return path + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
+        }
+    }
+
+    private final List<Target> targets;
+    private final DocumentEmbedder documents;
+
+    SemanticTextProcessor(String tag, String description, List<Target> targets, DocumentEmbedder documents) {
+        super(tag, description, documents.batchSize());
+        this.targets = List.copyOf(targets);
+        this.documents = documents;
+    }
+
+    @Override
+    public String getType() {
+        return TYPE;
+    }
+
+    List<Target> targets() {
+        return targets;
+    }
+
+    @Override
+    public IngestDocument execute(IngestDocument document) {
+        throw new UnsupportedOperationException("[" + TYPE + "] embeds asynchronously: call execute(IngestDocument, BiConsumer)");
+    }
+
+    @Override
+    public void execute(IngestDocument document, BiConsumer<IngestDocument, Exception> handler) {
+        subBatchExecute(List.of(new IngestDocumentWrapper(0, 0, document, null)), results -> {
+            IngestDocumentWrapper result = results.get(0);
+            handler.accept(result.getException() == null ? result.getIngestDocument() : null, result.getException());
+        });
+    }
+
+    @Override
+    public void batchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
+        documents.runSorted(read(wrappers), handler);
+    }
+
+    @Override
+    protected void subBatchExecute(List<IngestDocumentWrapper> batch, Consumer<List<IngestDocumentWrapper>> handler) {
+        documents.run(read(batch), handler);
+    }
+
+    private List<EmbedDocument> read(List<IngestDocumentWrapper> wrappers) {
+        List<EmbedDocument> read = new ArrayList<>(wrappers.size());
+        for (IngestDocumentWrapper wrapper : wrappers) {
+            read.add(read(wrapper));
+        }
+        return read;
+    }
+
+    private EmbedDocument read(IngestDocumentWrapper wrapper) {
+        EmbedDocument document = new EmbedDocument(wrapper);
+        try {
+            Map<String, Object> source = wrapper.getIngestDocument().getSourceAndMetadata();
+            for (Target target : targets) {
+                SourceText text = SourceText.read(source, target.path(), true);
+                if (text == null) {
+                    // Passages of a value that is not there (copied, or sent by hand) must not stay searchable.
+                    document.stale.add(target.semanticPath());
+                    continue;
+                }
+                if (target.embedder() == null) {
+                    throw new IllegalStateException(target.unavailable());
+                }
+                EmbedField field = new EmbedField(
+                    target.path(),
+                    target.semanticPath() + "." + SemanticTextFieldMapper.PASSAGES,
+                    target.semanticPath() + "." + SemanticTextFieldMapper.HASH,
+                    text,
+                    target.embedder()
+                );
+                field.reuse(source);
+                document.fields.add(field);
+            }
+        } catch (RuntimeException e) {
+            document.failure = e;
+        }
+        return document;
+    }
+}

@@ -1,0 +1,109 @@
+package io.semanticsearch.ingest;
+
+import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.mapper.SemanticTextFieldMapper;
+import io.semanticsearch.mapper.SemanticTextMappings;
+import io.semanticsearch.mapper.TextChunking;
+
+import org.opensearch.ingest.AbstractBatchingSystemProcessor;
+import org.opensearch.plugins.IngestPlugin.SystemIngestPipelineConfigKeys;
+import org.opensearch.transport.client.Client;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Builds the {@link SemanticTextProcessor} of an index from its mapping (or, for an index a bulk request is about to
+ * create, from the mappings of its templates); none for an index without {@code semantic_text} fields. Each field's
+ * recorded model identity is checked against this node's model once here: a node without the model, or with other
+ * files under its name, fails the documents that carry such a field with a message naming the node, the model and
+ * both fingerprints, instead of writing vectors of another model.
+ */
+public final class SemanticTextProcessorFactory extends AbstractBatchingSystemProcessor.Factory {
+
+    private final Supplier<EmbeddingService> embeddings;
+    private final Client client;
+    private final String nodeName;
+    private final int maxPassages;
+
+    public SemanticTextProcessorFactory(Supplier<EmbeddingService> embeddings, Client client, String nodeName, int maxPassages) {
+        super(SemanticTextProcessor.TYPE);
+        this.embeddings = embeddings;
+        this.client = client;
+        this.nodeName = nodeName;
+        this.maxPassages = maxPassages;
+    }
+
+    @Override
+    protected AbstractBatchingSystemProcessor newProcessor(String tag, String description, Map<String, Object> config) {
+        Map<String, Map<String, Object>> fields = new LinkedHashMap<>();
+        if (config.get(SystemIngestPipelineConfigKeys.INDEX_MAPPINGS) instanceof Map<?, ?> mapping) {
+            collect(mapping, fields);
+        } else if (config.get(SystemIngestPipelineConfigKeys.INDEX_TEMPLATE_MAPPINGS) instanceof List<?> templates) {
+            // Later templates override earlier ones, as when the index is created from them.
+            for (Object mapping : templates) {
+                if (mapping instanceof Map<?, ?> map) {
+                    collect(map, fields);
+                }
+            }
+        }
+        if (fields.isEmpty()) {
+            return null;
+        }
+        EmbeddingService service = Objects.requireNonNull(embeddings.get(), "the embedding service is not created yet");
+        List<SemanticTextProcessor.Target> targets = new ArrayList<>();
+        List<String> includes = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Object>> field : fields.entrySet()) {
+            SemanticTextProcessor.Target target = target(service, field.getKey(), field.getValue());
+            targets.add(target);
+            includes.add(target.semanticPath());
+        }
+        return new SemanticTextProcessor(
+            tag,
+            description,
+            targets,
+            new DocumentEmbedder(SemanticEmbedProcessor.DEFAULT_BATCH_SIZE, maxPassages, new StoredTargets(client, includes))
+        );
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void collect(Map<?, ?> mapping, Map<String, Map<String, Object>> fields) {
+        for (SemanticTextMappings.Field field : SemanticTextMappings.find((Map<String, Object>) mapping)) {
+            fields.put(field.path(), field.definition());
+        }
+    }
+
+    private SemanticTextProcessor.Target target(EmbeddingService service, String path, Map<String, Object> definition) {
+        String modelName = String.valueOf(definition.get("model"));
+        Object recorded = definition.get("model_fingerprint");
+        String where = "node [" + nodeName + "] cannot embed [" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "]: ";
+        EmbeddingModel model;
+        try {
+            model = service.model(modelName);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            return new SemanticTextProcessor.Target(
+                path,
+                null,
+                where + e.getMessage() + "; install model [" + modelName + "] on every node that runs ingest"
+            );
+        }
+        if (recorded != null && recorded.equals(model.fingerprint()) == false) {
+            return new SemanticTextProcessor.Target(
+                path,
+                null,
+                where + "its model [" + modelName + "] has fingerprint [" + model.fingerprint() + "] here, but the mapping records ["
+                    + recorded + "]; give every node the same files for [" + modelName + "]"
+            );
+        }
+        TextChunking chunking = definition.containsKey("chunking") ? TextChunking.parse(definition.get("chunking")) : TextChunking.DEFAULT;
+        PassageChunker chunker = chunking.enabled()
+            ? new PassageChunker(model.tokenizer(), chunking.maxTokens(), chunking.overlapTokens())
+            : null;
+        return new SemanticTextProcessor.Target(path, TextEmbedder.forPassages(service, model, chunker), null);
+    }
+}

@@ -1,0 +1,176 @@
+package io.semanticsearch.mapper;
+
+import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.embed.InputType;
+import io.semanticsearch.embed.ModelRegistry;
+
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.index.mapper.MapperParsingException;
+import org.opensearch.index.mapper.MappingTransformer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Expands each {@code semantic_text} field of a mapping when a user creates or updates it (create index, put mapping,
+ * index templates): records the model's identity (name, dims, fingerprint) and the chunking in the field, and adds
+ * the object {@code <field>_semantic} beside it, which holds the hash of the embedded text and the nested passages
+ * with their {@code semantic_vector}. This is the only place a {@code semantic_text} field consults the node's
+ * models; nodes that parse the stored mapping later read what was recorded here.
+ */
+public final class SemanticTextMappings implements MappingTransformer {
+
+    private final Supplier<ModelRegistry> registry;
+
+    public SemanticTextMappings(Supplier<ModelRegistry> registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * A {@code semantic_text} field found in a mapping: its full path, its definition and the properties that hold
+     * it (both mutable maps of the mapping).
+     */
+    public record Field(String path, Map<String, Object> definition, Map<String, Object> siblings) {}
+
+    @Override
+    public void transform(Map<String, Object> mapping, TransformContext context, ActionListener<Void> listener) {
+        try {
+            for (Field field : find(mapping)) {
+                expand(field);
+            }
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        listener.onResponse(null);
+    }
+
+    /**
+     * The {@code semantic_text} fields of a mapping, as create-index takes it ({@code {"properties": ...}}) or as it
+     * is stored ({@code {"_doc": {"properties": ...}}}), through objects.
+     *
+     * @throws MapperParsingException for one inside a {@code nested} field or used as a multi-field
+     */
+    public static List<Field> find(Map<String, Object> mapping) {
+        List<Field> found = new ArrayList<>();
+        Map<String, Object> root = mapping;
+        if (root.containsKey("properties") == false && root.size() == 1 && root.values().iterator().next() instanceof Map<?, ?> typed) {
+            root = asMap(typed);
+        }
+        collect(root, "", null, found);
+        return found;
+    }
+
+    private static void collect(Map<String, Object> object, String prefix, String nestedPath, List<Field> found) {
+        if (object.get("properties") instanceof Map<?, ?> == false) {
+            return;
+        }
+        Map<String, Object> properties = asMap((Map<?, ?>) object.get("properties"));
+        for (Map.Entry<String, Object> entry : properties.entrySet()) {
+            if (entry.getValue() instanceof Map<?, ?> == false) {
+                continue;
+            }
+            Map<String, Object> definition = asMap((Map<?, ?>) entry.getValue());
+            String path = prefix + entry.getKey();
+            Object type = definition.get("type");
+            if (SemanticTextFieldMapper.CONTENT_TYPE.equals(type)) {
+                if (nestedPath != null) {
+                    throw new MapperParsingException(
+                        "[" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "] cannot be inside the [nested] field ["
+                            + nestedPath + "]; map it in the document or in a plain object"
+                    );
+                }
+                found.add(new Field(path, definition, properties));
+            }
+            if (definition.get("fields") instanceof Map<?, ?> multiFields) {
+                for (Map.Entry<?, ?> sub : multiFields.entrySet()) {
+                    if (sub.getValue() instanceof Map<?, ?> subDefinition
+                        && SemanticTextFieldMapper.CONTENT_TYPE.equals(subDefinition.get("type"))) {
+                        throw new MapperParsingException(
+                            "[" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "." + sub.getKey()
+                                + "] cannot be a multi-field; map it as a field of its own"
+                        );
+                    }
+                }
+            }
+            boolean nested = "nested".equals(type);
+            collect(definition, path + ".", nested && nestedPath == null ? path : nestedPath, found);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Map<?, ?> map) {
+        return (Map<String, Object>) map;
+    }
+
+    /** Records the field's model identity and chunking, and puts the generated passages object beside it. */
+    private void expand(Field field) {
+        Map<String, Object> definition = field.definition();
+        String path = field.path();
+        if (definition.get("model_fingerprint") == null || definition.get("dims") == null) {
+            resolve(path, definition);
+        }
+        Map<String, Object> vector = new LinkedHashMap<>();
+        vector.put("type", SemanticVectorFieldMapper.CONTENT_TYPE);
+        vector.put("model", definition.get("model"));
+        vector.put("dims", definition.get("dims"));
+        if (definition.get("index_options") != null) {
+            vector.put("index_options", definition.get("index_options"));
+        }
+        Map<String, Object> passageProperties = new LinkedHashMap<>();
+        // The passage text and where it starts in its value: read back by _rag and shown with each hit; never searched.
+        passageProperties.put("text", Map.of("type", "text", "index", false));
+        passageProperties.put("offset", Map.of("type", "integer"));
+        passageProperties.put("element", Map.of("type", "integer"));
+        passageProperties.put(SemanticTextFieldMapper.VECTOR, vector);
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put(SemanticTextFieldMapper.HASH, Map.of("type", "keyword", "index", false, "doc_values", false));
+        properties.put(SemanticTextFieldMapper.PASSAGES, Map.of("type", "nested", "dynamic", "strict", "properties", passageProperties));
+        Map<String, Object> generated = new LinkedHashMap<>();
+        generated.put("dynamic", "strict");
+        generated.put("properties", properties);
+        // Whatever a request sends for this name is replaced: it is ours, and must match what the processor writes.
+        field.siblings().put(leaf(path) + SemanticTextFieldMapper.SEMANTIC_SUFFIX, generated);
+    }
+
+    private static String leaf(String path) {
+        return path.substring(path.lastIndexOf('.') + 1);
+    }
+
+    private void resolve(String path, Map<String, Object> definition) {
+        ModelRegistry models = Objects.requireNonNull(registry.get(), "the model registry is not loaded yet");
+        Object requested = definition.get("model");
+        EmbeddingModel model;
+        try {
+            model = requested == null ? models.defaultModel() : models.get(requested.toString());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new MapperParsingException("[" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "] [model]: " + e.getMessage());
+        }
+        Object dims = definition.get("dims");
+        if (dims != null && Objects.equals(dims.toString(), Integer.toString(model.dims())) == false) {
+            throw new MapperParsingException(
+                "[" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "] has [dims] [" + dims + "] but [model] ["
+                    + model.name() + "] makes vectors of [" + model.dims() + "] dims; leave [dims] out"
+            );
+        }
+        TextChunking chunking = definition.containsKey("chunking") ? TextChunking.parse(definition.get("chunking")) : TextChunking.DEFAULT;
+        int limit = model.textTokenLimit(InputType.PASSAGE);
+        if (chunking.enabled() && chunking.maxTokens() > limit) {
+            if (definition.containsKey("chunking")) {
+                throw new MapperParsingException(
+                    "[" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "] [chunking.max_tokens] must be at most [" + limit
+                        + "] for model [" + model.name() + "], got [" + chunking.maxTokens() + "]"
+                );
+            }
+            chunking = new TextChunking(true, limit, Math.min(chunking.overlapTokens(), limit / 5));
+        }
+        definition.put("model", model.name());
+        definition.put("dims", model.dims());
+        definition.put("model_fingerprint", model.fingerprint());
+        definition.put("chunking", chunking.toMap());
+    }
+}
