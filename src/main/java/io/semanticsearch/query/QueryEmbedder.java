@@ -3,6 +3,8 @@ package io.semanticsearch.query;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.InputType;
+import io.semanticsearch.mapper.SemanticTextFieldMapper;
+import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
 
@@ -79,10 +81,14 @@ public final class QueryEmbedder {
         }
         QueryShardContext shard = context.convertToShardContext();
         if (shard != null) {
+            if (shard.fieldMapper(field) instanceof SemanticTextFieldType text) {
+                return identifiedModel(field, text.options().model(), text.options().fingerprint());
+            }
             SemanticVectorFieldType fieldType = SemanticQueryBuilder.semanticField(shard, field);
             return namedModel(field, fieldType.modelName() == null ? NO_MODEL : fieldType.modelName());
         }
-        Map<String, String> models = fieldModels(field, searchRequest(context));
+        Map<String, String> fingerprints = new TreeMap<>();
+        Map<String, String> models = fieldModels(field, searchRequest(context), fingerprints);
         TreeSet<String> distinct = new TreeSet<>(models.values());
         if (distinct.size() > 1) {
             throw new IllegalArgumentException(
@@ -91,13 +97,38 @@ public final class QueryEmbedder {
             );
         }
         if (distinct.isEmpty() == false) {
-            return namedModel(field, distinct.first());
+            TreeSet<String> distinctFingerprints = new TreeSet<>(fingerprints.values());
+            if (distinctFingerprints.size() > 1) {
+                throw new IllegalArgumentException(
+                    "[semantic] field [" + field + "] is embedded with different files of model [" + distinct.first()
+                        + "] in the searched indices " + fingerprints + ": search them separately"
+                );
+            }
+            return distinctFingerprints.isEmpty()
+                ? namedModel(field, distinct.first())
+                : identifiedModel(field, distinct.first(), distinctFingerprints.first());
         }
         try {
             return embeddings.model(null);
         } catch (IllegalStateException e) {
             throw new IllegalArgumentException("[semantic] cannot embed [query] text: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The model of a {@code semantic_text} field: the one of that name on this node, if its files are the ones the
+     * mapping recorded; query vectors of other files would be compared with the documents' as if they were alike.
+     */
+    private EmbeddingModel identifiedModel(String field, String model, String fingerprint) {
+        EmbeddingModel local = namedModel(field, model);
+        if (local.fingerprint().equals(fingerprint) == false) {
+            throw new IllegalArgumentException(
+                "[semantic] cannot embed [query] text for field [" + field + "] on node [" + clusterService.getNodeName() + "]: its model ["
+                    + model + "] has fingerprint [" + local.fingerprint() + "] here, but the mapping records [" + fingerprint
+                    + "]; give every node the same files for [" + model + "], or search with [vector]"
+            );
+        }
+        return local;
     }
 
     private EmbeddingModel namedModel(String field, String model) {
@@ -147,8 +178,15 @@ public final class QueryEmbedder {
         }
     }
 
-    /** Index name to the model of {@code field} there ({@link #NO_MODEL} when it has none), for indices mapping it as semantic_vector. */
     Map<String, String> fieldModels(String field, IndicesRequest request) {
+        return fieldModels(field, request, new TreeMap<>());
+    }
+
+    /**
+     * Index name to the model of {@code field} there ({@link #NO_MODEL} when it has none), for indices mapping it as
+     * {@code semantic_vector} or {@code semantic_text}; the latter's recorded fingerprints go into {@code fingerprints}.
+     */
+    Map<String, String> fieldModels(String field, IndicesRequest request, Map<String, String> fingerprints) {
         Map<String, String> models = new TreeMap<>();
         if (request == null) {
             return models;
@@ -158,9 +196,13 @@ public final class QueryEmbedder {
             IndexMetadata metadata = state.metadata().index(index);
             MappingMetadata mapping = metadata == null ? null : metadata.mapping();
             Map<String, Object> definition = mapping == null ? null : fieldDefinition(mapping.sourceAsMap(), field);
-            if (definition != null && SemanticVectorFieldMapper.CONTENT_TYPE.equals(definition.get("type"))) {
+            Object type = definition == null ? null : definition.get("type");
+            if (SemanticVectorFieldMapper.CONTENT_TYPE.equals(type) || SemanticTextFieldMapper.CONTENT_TYPE.equals(type)) {
                 Object model = definition.get("model");
                 models.put(index, model == null ? NO_MODEL : model.toString());
+                if (definition.get("model_fingerprint") != null) {
+                    fingerprints.put(index, definition.get("model_fingerprint").toString());
+                }
             }
         }
         return models;

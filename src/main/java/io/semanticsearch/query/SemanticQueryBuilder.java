@@ -1,6 +1,8 @@
 package io.semanticsearch.query;
 
 import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.mapper.SemanticTextFieldMapper;
+import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
 
@@ -502,6 +504,10 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             return fetched == null ? this : copy(fetched, model, null, filter);
         }
         if (vector != null) {
+            QueryShardContext shard = context.convertToShardContext();
+            if (shard != null && shard.fieldMapper(field) instanceof SemanticTextFieldType semanticText) {
+                return PassageQueryRewrite.rewrite(this, semanticText);
+            }
             return this;
         }
         SetOnce<float[]> fetched = new SetOnce<>();
@@ -515,7 +521,9 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             return copy(null, embeddingModel.name(), fetched::get, filter);
         }
         String index = like.index() != null ? like.index() : embedder().searchedIndex(context);
-        GetRequest get = new GetRequest(index, like.id()).fetchSourceContext(new FetchSourceContext(true, new String[] { field }, null));
+        // A semantic_text field's vectors are its passages'.
+        String[] includes = { field, SemanticTextFieldType.passagesPath(field) + "." + SemanticTextFieldMapper.VECTOR };
+        GetRequest get = new GetRequest(index, like.id()).fetchSourceContext(new FetchSourceContext(true, includes, null));
         context.registerAsyncAction((client, listener) -> client.get(get, ActionListener.map(listener, response -> {
             fetched.set(likedVector(response));
             return null;
@@ -537,6 +545,13 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             throw new IllegalArgumentException(where + " does not exist");
         }
         Object value = XContentMapValues.extractValue(field, response.getSourceAsMap());
+        Object passages = XContentMapValues.extractValue(
+            SemanticTextFieldType.passagesPath(field) + "." + SemanticTextFieldMapper.VECTOR,
+            response.getSourceAsMap()
+        );
+        if (passages instanceof List<?> vectors && vectors.isEmpty() == false) {
+            return PassageCentroid.of(vectors, where + " [" + field + "]");
+        }
         List<?> values = value instanceof List<?> list ? list : List.of();
         if (values.size() == 1 && values.get(0) instanceof List<?> only) {
             values = only; // the field of the one object of an array of (nested) objects

@@ -1,5 +1,8 @@
 package io.semanticsearch.rag;
 
+import io.semanticsearch.mapper.SemanticTextFieldMapper;
+import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
+
 import org.opensearch.action.admin.indices.mapping.get.GetFieldMappingsResponse.FieldMappingMetadata;
 
 import java.util.ArrayList;
@@ -15,10 +18,16 @@ import java.util.Map;
  * @param vectorField the {@code semantic_vector} field the {@code semantic} query searches
  * @param nestedPath  the nested object holding the passages, or null for a document-level vector field
  * @param model       the embedding model the field was built with, or null for the node's default model
+ * @param ownText     for a {@code semantic_text} field, the field itself: the text BM25 searches; else null
  */
-record PassageField(String vectorField, String nestedPath, String model) {
+record PassageField(String vectorField, String nestedPath, String model, String ownText) {
 
     static final String SEMANTIC_VECTOR = "semantic_vector";
+    static final String SEMANTIC_TEXT = SemanticTextFieldMapper.CONTENT_TYPE;
+
+    PassageField(String vectorField, String nestedPath, String model) {
+        this(vectorField, nestedPath, model, null);
+    }
 
     boolean nested() {
         return nestedPath != null;
@@ -54,7 +63,10 @@ record PassageField(String vectorField, String nestedPath, String model) {
         for (Map.Entry<String, Map<String, FieldMappingMetadata>> index : mappings.entrySet()) {
             Map<String, FieldMappingMetadata> fields = index.getValue();
             PassageField here = null;
-            if (SEMANTIC_VECTOR.equals(property(fields.get(field), "type"))) {
+            if (SEMANTIC_TEXT.equals(property(fields.get(field), "type"))) {
+                String passages = SemanticTextFieldType.passagesPath(field);
+                here = new PassageField(passages + "." + SemanticTextFieldMapper.VECTOR, passages, property(fields.get(field), "model"), field);
+            } else if (SEMANTIC_VECTOR.equals(property(fields.get(field), "type"))) {
                 here = new PassageField(field, null, property(fields.get(field), "model"));
             } else if (SEMANTIC_VECTOR.equals(property(fields.get(field + ".vector"), "type")) && fields.containsKey(field + ".text")) {
                 here = new PassageField(field + ".vector", field, property(fields.get(field + ".vector"), "model"));
@@ -75,8 +87,8 @@ record PassageField(String vectorField, String nestedPath, String model) {
         List<String> indices = new ArrayList<>(mappings.keySet());
         if (found == null) {
             throw new IllegalArgumentException(
-                "[field] [" + field + "] must be a [" + SEMANTIC_VECTOR + "] field or a nested object with [" + field + ".text] and a ["
-                    + SEMANTIC_VECTOR + "] [" + field + ".vector], but no index of " + indices + " maps it so"
+                "[field] [" + field + "] must be a [" + SEMANTIC_TEXT + "] field, a [" + SEMANTIC_VECTOR + "] field or a nested object with ["
+                    + field + ".text] and a [" + SEMANTIC_VECTOR + "] [" + field + ".vector], but no index of " + indices + " maps it so"
             );
         }
         if (request.textField() != null && textFieldMapped == false) {
@@ -92,7 +104,7 @@ record PassageField(String vectorField, String nestedPath, String model) {
     }
 
     private String describe() {
-        return (nested() ? "a nested passages object" : "a " + SEMANTIC_VECTOR + " field") + " with model ["
+        return (ownText != null ? "a " + SEMANTIC_TEXT + " field" : nested() ? "a nested passages object" : "a " + SEMANTIC_VECTOR + " field") + " with model ["
             + (model == null ? "default" : model) + "]";
     }
 

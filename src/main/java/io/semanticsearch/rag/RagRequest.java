@@ -95,7 +95,9 @@ public record RagRequest(
         }
         String field = requiredString(body, "field");
         String textField = optionalString(body, "text_field");
-        Retrieval retrieval = parseRetrieval(optionalString(body, "retrieval"), textField);
+        // Null: decided by the field, once its mapping is known (see forField): hybrid for a semantic_text field.
+        String retrievalName = optionalString(body, "retrieval");
+        Retrieval retrieval = retrievalName == null && textField == null ? null : parseRetrieval(retrievalName, textField);
         int k = optionalInt(body, "k", DEFAULT_K, 1, MAX_K);
         Fusion fusion = parseFusion(body, retrieval);
         QueryBuilder filter = parseFilter(body.get("filter"), registry);
@@ -130,15 +132,27 @@ public record RagRequest(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("[retrieval] must be [semantic] or [hybrid], got [" + value + "]");
         }
-        if (retrieval == Retrieval.HYBRID && textField == null) {
+        return retrieval;
+    }
+
+    /**
+     * This request as it runs on {@code passages}: a {@code semantic_text} field is its own {@code text_field}, and
+     * retrieval left unset is hybrid wherever there is a text field to search with BM25.
+     *
+     * @throws IllegalArgumentException when hybrid retrieval has no text field
+     */
+    RagRequest forField(PassageField passages) {
+        String text = textField != null ? textField : passages.ownText();
+        Retrieval effective = retrieval != null ? retrieval : text != null ? Retrieval.HYBRID : Retrieval.SEMANTIC;
+        if (effective == Retrieval.HYBRID && text == null) {
             throw new IllegalArgumentException("[retrieval] [hybrid] needs [text_field], the text field BM25 searches");
         }
-        return retrieval;
+        return new RagRequest(question, field, text, effective, k, fusion, filter, generator, maxContextTokens, prompt, minScore);
     }
 
     private static Fusion parseFusion(Map<String, Object> body, Retrieval retrieval) {
         for (String key : List.of("fusion", "rank_constant", "semantic_weight", "normalizer")) {
-            if (body.containsKey(key) && retrieval != Retrieval.HYBRID) {
+            if (body.containsKey(key) && retrieval == Retrieval.SEMANTIC) {
                 throw new IllegalArgumentException("[" + key + "] applies to [retrieval] [hybrid] only, got [retrieval] [" + retrieval + "]");
             }
         }

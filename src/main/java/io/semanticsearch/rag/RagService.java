@@ -71,7 +71,8 @@ public final class RagService implements Closeable {
         Retriever retriever = new Retriever(client, registry);
         retriever.resolve(indices, request, ActionListener.wrap(field -> {
             EmbeddingModel model = embeddings.model(field.model());
-            retriever.retrieve(indices, request, field, ActionListener.wrap(passages -> {
+            RagRequest effective = request.forField(field);
+            retriever.retrieve(indices, effective, field, ActionListener.wrap(passages -> {
                 List<Citation> citations = ContextWindow.fit(passages, model.tokenizer(), request.maxContextTokens());
                 long generationStart = System.nanoTime();
                 long retrievalMillis = TimeUnit.NANOSECONDS.toMillis(generationStart - start);

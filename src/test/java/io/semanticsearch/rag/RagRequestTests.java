@@ -36,7 +36,14 @@ public class RagRequestTests extends OpenSearchTestCase {
         assertEquals("如何配置日志轮转?", request.question());
         assertEquals("passages", request.field());
         assertNull(request.textField());
-        assertEquals(Retrieval.SEMANTIC, request.retrieval());
+        // Decided by the field: semantic on passages or a vector field, hybrid on a semantic_text field's own text.
+        assertNull(request.retrieval());
+        RagRequest onPassages = request.forField(new PassageField("passages.vector", "passages", null));
+        assertEquals(Retrieval.SEMANTIC, onPassages.retrieval());
+        assertNull(onPassages.textField());
+        RagRequest onSemanticText = request.forField(new PassageField("passages_semantic.passages.vector", "passages_semantic.passages", "m", "passages"));
+        assertEquals(Retrieval.HYBRID, onSemanticText.retrieval());
+        assertEquals("passages", onSemanticText.textField());
         assertEquals(5, request.k());
         assertEquals(Fusion.DEFAULT, request.fusion());
         assertEquals(Fusion.linear(0.5, Normalizer.Z_SCORE), Fusion.DEFAULT);
@@ -106,12 +113,15 @@ public class RagRequestTests extends OpenSearchTestCase {
 
     public void testRetrieval() {
         assertRejected("{\"question\": \"q\", \"field\": \"f\", \"retrieval\": \"bm25\"}", "[retrieval] must be [semantic] or [hybrid], got [bm25]");
-        assertRejected(
-            "{\"question\": \"q\", \"field\": \"f\", \"retrieval\": \"hybrid\"}",
-            "[retrieval] [hybrid] needs [text_field], the text field BM25 searches"
+        RagRequest hybrid = parse("{\"question\": \"q\", \"field\": \"f\", \"retrieval\": \"hybrid\"}");
+        IllegalArgumentException e = expectThrows(
+            IllegalArgumentException.class,
+            () -> hybrid.forField(new PassageField("f.vector", "f", null))
         );
+        assertEquals("[retrieval] [hybrid] needs [text_field], the text field BM25 searches", e.getMessage());
+        assertEquals("f", hybrid.forField(new PassageField("f_semantic.passages.vector", "f_semantic.passages", null, "f")).textField());
         assertRejected(
-            "{\"question\": \"q\", \"field\": \"f\", \"rank_constant\": 20}",
+            "{\"question\": \"q\", \"field\": \"f\", \"retrieval\": \"semantic\", \"rank_constant\": 20}",
             "[rank_constant] applies to [retrieval] [hybrid] only, got [retrieval] [semantic]"
         );
     }
@@ -143,7 +153,7 @@ public class RagRequestTests extends OpenSearchTestCase {
             "[normalizer] applies to [fusion] [linear] only; [rrf] fuses ranks, tuned by [rank_constant]"
         );
         assertRejected(
-            "{\"question\": \"q\", \"field\": \"f\", \"fusion\": \"linear\"}",
+            "{\"question\": \"q\", \"field\": \"f\", \"retrieval\": \"semantic\", \"fusion\": \"linear\"}",
             "[fusion] applies to [retrieval] [hybrid] only, got [retrieval] [semantic]"
         );
     }

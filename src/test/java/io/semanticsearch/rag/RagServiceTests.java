@@ -279,7 +279,7 @@ public class RagServiceTests extends OpenSearchSingleNodeTestCase {
 
     public void testFieldProblemsAreNamed() {
         assertEquals(
-            "[field] [title] must be a [semantic_vector] field or a nested object with [title.text] and a [semantic_vector] "
+            "[field] [title] must be a [semantic_text] field, a [semantic_vector] field or a nested object with [title.text] and a [semantic_vector] "
                 + "[title.vector], but no index of [docs] maps it so",
             ragFails("docs", "{\"question\": \"q\", \"field\": \"title\"}").getMessage()
         );

@@ -231,7 +231,7 @@ public class RetrieverTests extends OpenSearchTestCase {
             () -> PassageField.resolve(request("{\"question\": \"q\", \"field\": \"title\"}"), Map.of("docs", fields))
         );
         assertEquals(
-            "[field] [title] must be a [semantic_vector] field or a nested object with [title.text] and a [semantic_vector] [title.vector], "
+            "[field] [title] must be a [semantic_text] field, a [semantic_vector] field or a nested object with [title.text] and a [semantic_vector] [title.vector], "
                 + "but no index of [docs] maps it so",
             e.getMessage()
         );

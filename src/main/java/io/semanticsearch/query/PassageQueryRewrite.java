@@ -1,0 +1,48 @@
+package io.semanticsearch.query;
+
+import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
+
+import org.apache.lucene.search.join.ScoreMode;
+import org.opensearch.index.query.InnerHitBuilder;
+import org.opensearch.index.query.NestedQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.search.fetch.subphase.FetchSourceContext;
+
+/**
+ * How a {@code semantic} query on a {@code semantic_text} field runs on a shard: a {@code nested} query over the
+ * field's passages that scores each document by its best passage (Lucene keeps the best passage per document while it
+ * searches, so {@code k} counts documents), with inner hits that return the best passages of each hit with their score,
+ * text and offset, without their vectors. The user writes neither {@code nested} nor {@code inner_hits}.
+ */
+final class PassageQueryRewrite {
+
+    /** Passages returned per hit. */
+    static final int PASSAGES_PER_HIT = 3;
+
+    private PassageQueryRewrite() {}
+
+    /**
+     * @param query a rewritten {@code semantic} query (it holds its vector) on {@code field}
+     */
+    static QueryBuilder rewrite(SemanticQueryBuilder query, SemanticTextFieldType field) {
+        SemanticQueryBuilder passages = SemanticQueryBuilder.vector(field.vectorField(), query.queryVector())
+            .k(query.k())
+            .numCandidates(query.numCandidates())
+            .exact(query.exact())
+            .model(field.options().model());
+        if (query.minScore() != null) {
+            passages.minScore(query.minScore());
+        }
+        if (query.filter() != null) {
+            passages.filter(new DocumentFilterQueryBuilder(query.filter()));
+        }
+        InnerHitBuilder innerHits = new InnerHitBuilder(query.fieldName()).setSize(PASSAGES_PER_HIT)
+            .setFetchSourceContext(new FetchSourceContext(true, null, new String[] { field.vectorField() }));
+        NestedQueryBuilder nested = new NestedQueryBuilder(field.passagesPath(), passages, ScoreMode.Max).innerHit(innerHits);
+        nested.boost(query.boost());
+        if (query.queryName() != null) {
+            nested.queryName(query.queryName());
+        }
+        return nested;
+    }
+}
