@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The end of the README's run command: loads the bundled sample (Debian package descriptions, English and Chinese)
-# through the semantic_embed pipelines, then shows a semantic search and cited answers from the extractive answerer,
+# into indices with semantic_text fields, then shows a semantic search and cited answers from the extractive answerer,
 # in English and in Chinese. Everything runs on the node: no network beyond it.   Usage: scripts/demo.sh [base_url]
 set -euo pipefail
 
@@ -22,6 +22,8 @@ if "error" in body and kind == "hits":
 if kind == "hits":
     for h in body["hits"]["hits"]:
         print("  %.3f  %-28s %s" % (h["_score"], h["_source"]["package"], h["_source"]["title"]))
+        for p in h.get("inner_hits", {}).get("body", {}).get("hits", {}).get("hits", [])[:1]:
+            print("         best passage (offset %d, score %.3f): %s" % (p["_source"].get("offset", 0), p["_score"], p["_source"]["text"][:90].replace("\n", " ")))
 else:
     print("  answer:", body.get("answer"))
     if body.get("error"): print("  error:", body["error"])
@@ -34,22 +36,20 @@ else:
 }
 
 echo
-echo "== Loading the bundled sample through the semantic_embed pipelines"
+echo "== Loading the bundled sample into semantic_text fields (the node embeds them itself)"
 "$root/scripts/load-sample.sh" "$base"
 
 search() { # index question
   echo
   echo "== Semantic search on $1 (best passage of each description): \"$2\""
   post "/$1/_search" "{\"size\": 3, \"_source\": [\"package\", \"title\"],
-    \"query\": {\"nested\": {\"path\": \"body_passages\", \"score_mode\": \"max\",
-      \"query\": {\"semantic\": {\"field\": \"body_passages.vector\", \"query\": \"$2\", \"k\": 3}}}}}" | show hits
+    \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"$2\", \"k\": 3}}}" | show hits
 }
 
 ask() { # index question
   echo
-  echo "== POST /$1/_rag (extractive answerer, hybrid retrieval): \"$2\""
-  post "/$1/_rag" "{\"question\": \"$2\", \"field\": \"body_passages\", \"text_field\": \"body\",
-    \"retrieval\": \"hybrid\", \"k\": 3}" | show answer
+  echo "== POST /$1/_rag (extractive answerer, hybrid retrieval on the semantic_text field): \"$2\""
+  post "/$1/_rag" "{\"question\": \"$2\", \"field\": \"body\", \"k\": 3}" | show answer
 }
 
 search debian-packages-en "a program to read PDF documents"

@@ -140,6 +140,8 @@ public class SemanticSearchPlugin extends Plugin
             SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes()
         );
         embeddings = new EmbeddingService(registry, threadPool, SemanticSettings.EMBED_BATCH_SIZE.get(settings));
+        // Fingerprints hash every model file (about 100 MB each): compute them now, off the threads that will ask.
+        threadPool.generic().execute(() -> registry.modelNames().forEach(name -> registry.get(name).fingerprint()));
         queryEmbedder = new QueryEmbedder(embeddings, clusterService, indexNameExpressionResolver, threadPool);
         maxTexts = SemanticSettings.EMBED_MAX_TEXTS.get(settings);
         clusterService.getClusterSettings().addSettingsUpdateConsumer(SemanticSettings.EMBED_MAX_TEXTS, v -> maxTexts = v);

@@ -72,6 +72,7 @@ public class RestModelsAction extends BaseRestHandler {
                 builder.field("query_prefix", config.queryPrefix());
                 builder.field("passage_prefix", config.passagePrefix());
                 builder.field("model_bytes", model.modelBytes());
+                builder.field("fingerprint", model.fingerprint());
             } else {
                 builder.field("reason", status.failure());
             }

@@ -305,6 +305,7 @@ public class IngestIT {
     @Test
     public void loadSampleScriptLoadsTheSampleAndReloadsItWithoutEmbedding() throws Exception {
         String first = loadSample();
+        assertTrue(first, first.contains("created index debian-packages-en (semantic_text fields title and body, model all-minilm-l6-v2)"));
         assertTrue(first, first.contains("debian-packages-en: 300 documents sent:"));
         assertTrue(first, first.contains("debian-packages-zh: 200 documents sent:"));
         assertFalse(first, first.matches("(?s).*[1-9][0-9]* failed.*"));
@@ -312,8 +313,8 @@ public class IngestIT {
         assertTrue(first, first.contains("debian-packages-zh: 200 documents,"));
         assertEquals(500, node.get("/debian-packages/_count").json().path("count").asInt());
         JsonNode zh = node.get("/debian-packages-zh/_search?q=lang:zh&size=1").json().path("hits").path("hits").path(0).path("_source");
-        assertEquals(zh.toString(), 512, zh.path("title_vec").size());
-        assertEquals(512, zh.path("body_passages").path(0).path("vector").size());
+        assertEquals(zh.toString(), 512, zh.path("title_semantic").path("passages").path(0).path("vector").size());
+        assertEquals(512, zh.path("body_semantic").path("passages").path(0).path("vector").size());
 
         String again = loadSample();
         assertTrue(again, again.contains("texts embedded by this load: 0"));

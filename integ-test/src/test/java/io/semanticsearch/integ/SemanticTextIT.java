@@ -1,0 +1,415 @@
+package io.semanticsearch.integ;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * The {@code semantic_text} field on a real node: the three calls from an empty cluster to a cited answer, what the
+ * mapping records, searches by text, vector and document with their passages, arrays, objects, two models, index
+ * templates, aliases, updates and {@code _reindex} that embed nothing again (proved by the inference counters), bad
+ * documents that fail alone, bad mappings refused naming the parameter, and a model whose files differ from the
+ * recorded ones. Each test uses its own indices.
+ */
+public class SemanticTextIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String MINILM = "all-minilm-l6-v2";
+    private static final String BGE_ZH = "bge-small-zh-v1.5";
+    private static final int MAX_PASSAGES = 20;
+
+    private static final String CLAMAV = "ClamAV is an open source anti-virus toolkit. It scans e-mail on mail gateways for "
+        + "viruses, trojans and other malicious software, and can be driven from a mail filter.";
+    private static final String LOGROTATE = "Logrotate is designed to ease administration of systems that generate large numbers "
+        + "of log files. It allows automatic rotation, compression, removal and mailing of log files.";
+    private static final String RSYNC = "rsync is a fast and versatile file copying tool. It copies files to and from remote "
+        + "machines over ssh, sending only the differences between the files.";
+
+    private static LocalNode node;
+
+    @BeforeClass
+    public static void startNode() throws Exception {
+        node = LocalNode.builder("semantic-text")
+            .plugin(LocalNode.pluginZip())
+            .setting("plugins.semantic.ingest.max_passages_per_document", Integer.toString(MAX_PASSAGES))
+            .start();
+    }
+
+    @AfterClass
+    public static void stopNode() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    public void threeCallsFromAnEmptyIndexToACitedAnswer() throws Exception {
+        // 1. One mapping line.
+        LocalNode.Response created = node.put("/three", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}");
+        assertEquals(created.toString(), 200, created.status());
+        // 2. A bulk: no pipeline.
+        LocalNode.Response bulk = node.post("/three/_bulk?refresh=true", bulkOf("clamav", CLAMAV, "logrotate", LOGROTATE, "rsync", RSYNC));
+        assertFalse(bulk.toString(), bulk.json().path("errors").asBoolean());
+        // 3. The question, with the field alone: hybrid retrieval, extractive answer with citations carrying offsets.
+        LocalNode.Response rag = node.post("/three/_rag", "{\"question\": \"Which program scans e-mail for viruses?\", \"field\": \"body\"}");
+        assertEquals(rag.toString(), 200, rag.status());
+        JsonNode answer = rag.json();
+        assertTrue(answer.toString(), answer.path("answer").asText().contains("[1]"));
+        JsonNode first = answer.path("citations").path(0);
+        assertEquals(answer.toString(), "clamav", first.path("_id").asText());
+        int offset = first.path("offset").asInt();
+        String passage = first.path("passage").asText();
+        assertEquals(passage, CLAMAV.substring(offset, offset + passage.length()));
+
+        // And semantic search on the same field gives documents with their matching passages, scored, with offsets.
+        JsonNode hits = search("three", "{\"semantic\": {\"field\": \"body\", \"query\": \"copy files to another computer\"}}");
+        assertEquals(hits.toString(), "rsync", hits.path(0).path("_id").asText());
+        JsonNode passages = hits.path(0).path("inner_hits").path("body").path("hits").path("hits");
+        assertTrue(hits.toString(), passages.size() >= 1);
+        JsonNode best = passages.path(0);
+        assertEquals(hits.path(0).path("_score").asDouble(), best.path("_score").asDouble(), 1e-6);
+        String text = best.path("_source").path("text").asText();
+        int at = best.path("_source").path("offset").asInt();
+        assertEquals(text, RSYNC.substring(at, at + text.length()));
+        assertFalse("no vectors in the passages shown: " + best, best.path("_source").has("vector"));
+        assertTrue(hits.path(0).path("_score").asDouble() > hits.path(1).path("_score").asDouble());
+    }
+
+    @Test
+    public void theMappingRecordsTheModelIdentityAndShowsWhereThePassagesLive() {
+        node.put("/identity", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"model\": \"" + BGE_ZH + "\"}}}}");
+        JsonNode properties = node.get("/identity/_mapping").json().path("identity").path("mappings").path("properties");
+        JsonNode body = properties.path("body");
+        assertEquals(body.toString(), "semantic_text", body.path("type").asText());
+        assertEquals(BGE_ZH, body.path("model").asText());
+        assertEquals(512, body.path("dims").asInt());
+        assertEquals(200, body.path("chunking").path("max_tokens").asInt());
+        JsonNode models = node.get("/_plugins/_semantic/models").json().path("models");
+        String fingerprint = null;
+        for (JsonNode model : models) {
+            if (model.path("name").asText().equals(BGE_ZH)) {
+                fingerprint = model.path("fingerprint").asText();
+            }
+        }
+        assertTrue(models.toString(), fingerprint != null && fingerprint.startsWith("sha256:"));
+        assertEquals(fingerprint, body.path("model_fingerprint").asText());
+        JsonNode passages = properties.path("body_semantic").path("properties").path("passages");
+        assertEquals(properties.toString(), "nested", passages.path("type").asText());
+        JsonNode vector = passages.path("properties").path("vector");
+        assertEquals("semantic_vector", vector.path("type").asText());
+        assertEquals(BGE_ZH, vector.path("model").asText());
+        assertEquals(512, vector.path("dims").asInt());
+    }
+
+    @Test
+    public void badMappingsAreRefusedNamingTheParameter() {
+        assertMappingRefused("{\"type\": \"semantic_text\", \"model\": \"gpt\"}", "[semantic_text] field [body] [model]: unknown model [gpt]");
+        assertMappingRefused(
+            "{\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": 300}}",
+            "[semantic_text] field [body] [chunking.max_tokens] must be at most [254] for model [" + MINILM + "], got [300]"
+        );
+        assertMappingRefused(
+            "{\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": 50, \"overlap_tokens\": 50}}",
+            "[chunking.overlap_tokens] must be at least 0 and less than [chunking.max_tokens] [50], got [50]"
+        );
+        assertMappingRefused("{\"type\": \"semantic_text\", \"chunking\": {\"size\": 3}}", "[chunking] does not support [size]");
+        assertMappingRefused("{\"type\": \"semantic_text\", \"chunking\": \"yes\"}", "[chunking] must be an object");
+        assertMappingRefused(
+            "{\"type\": \"semantic_text\", \"index_options\": {\"type\": \"lsh\"}}",
+            "[index_options.type] must be one of"
+        );
+        assertMappingRefused("{\"type\": \"semantic_text\", \"dims\": 7}", "has [dims] [7] but [model] [" + MINILM + "] makes vectors of [384] dims");
+        assertMappingRefused("{\"type\": \"semantic_text\", \"analyzer\": \"no_such_analyzer\"}", "no_such_analyzer");
+        LocalNode.Response nested = node.put(
+            "/bad-mapping",
+            "{\"mappings\": {\"properties\": {\"items\": {\"type\": \"nested\", \"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}}}"
+        );
+        assertEquals(nested.toString(), 400, nested.status());
+        assertTrue(nested.toString(), nested.body().contains("[semantic_text] field [items.body] cannot be inside the [nested] field [items]"));
+    }
+
+    @Test
+    public void textIsFullTextSearchableAndHighlighted() {
+        node.put("/fulltext", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"analyzer\": \"english\"}}}}");
+        node.post("/fulltext/_bulk?refresh=true", bulkOf("logrotate", LOGROTATE, "rsync", RSYNC));
+        JsonNode response = node.post("/fulltext/_search", """
+            {"query": {"match": {"body": "rotating logs"}}, "highlight": {"fields": {"body": {}}}}""").json();
+        JsonNode hits = response.path("hits").path("hits");
+        assertEquals(response.toString(), 1, hits.size());
+        assertEquals("logrotate", hits.path(0).path("_id").asText());
+        assertTrue(hits.toString(), hits.path(0).path("highlight").path("body").toString().contains("<em>rotation</em>"));
+        JsonNode multi = search("fulltext", "{\"multi_match\": {\"query\": \"remote machines\", \"fields\": [\"body\"]}}");
+        assertEquals(multi.toString(), "rsync", multi.path(0).path("_id").asText());
+    }
+
+    @Test
+    public void filtersVectorsLikeMinScoreAndK() {
+        node.put("/options", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"kind\": {\"type\": \"keyword\"}}}}");
+        String bulk = """
+            {"index": {"_id": "clamav"}}
+            {"body": %s, "kind": "security"}
+            {"index": {"_id": "logrotate"}}
+            {"body": %s, "kind": "admin"}
+            {"index": {"_id": "rsync"}}
+            {"body": %s, "kind": "admin"}
+            """.formatted(quoted(CLAMAV), quoted(LOGROTATE), quoted(RSYNC));
+        assertFalse(node.post("/options/_bulk?refresh=true", bulk).json().path("errors").asBoolean());
+
+        // The filter applies to documents (their own fields), before the kNN search picks k of them.
+        JsonNode filtered = search("options", """
+            {"semantic": {"field": "body", "query": "virus scanner for mail", "k": 1, "filter": {"term": {"kind": "admin"}}}}""");
+        assertEquals(filtered.toString(), 1, filtered.size());
+        assertNotEquals("clamav", filtered.path(0).path("_id").asText());
+
+        JsonNode one = search("options", "{\"semantic\": {\"field\": \"body\", \"query\": \"virus scanner for mail\", \"k\": 1}}");
+        assertEquals(one.toString(), 1, one.size());
+        assertEquals("clamav", one.path(0).path("_id").asText());
+        double best = one.path(0).path("_score").asDouble();
+
+        JsonNode above = search("options", "{\"semantic\": {\"field\": \"body\", \"query\": \"virus scanner for mail\", \"min_score\": "
+            + (best - 1e-4) + "}}");
+        assertEquals(above.toString(), 1, above.size());
+
+        // like: the document's passages stand for it; it finds itself first.
+        JsonNode like = search("options", "{\"semantic\": {\"field\": \"body\", \"like\": {\"_id\": \"rsync\"}}}");
+        assertEquals(like.toString(), "rsync", like.path(0).path("_id").asText());
+
+        // vector: the embedding of the query text, from _embed, gives the same ranking and scores as the text.
+        JsonNode embedded = node.post("/_plugins/_semantic/_embed", "{\"texts\": [\"virus scanner for mail\"], \"input_type\": \"query\"}")
+            .json();
+        JsonNode vector = embedded.path("embeddings").path(0);
+        assertEquals(embedded.toString(), 384, vector.size());
+        JsonNode byVector = search("options", "{\"semantic\": {\"field\": \"body\", \"vector\": " + vector + ", \"k\": 1}}");
+        assertEquals(byVector.toString(), "clamav", byVector.path(0).path("_id").asText());
+        assertEquals(best, byVector.path(0).path("_score").asDouble(), 1e-4);
+    }
+
+    @Test
+    public void arraysObjectsTwoModelsAndATemplateAutoCreatedByBulk() {
+        LocalNode.Response template = node.put("/_index_template/notes", """
+            {"index_patterns": ["notes-*"], "template": {"mappings": {"properties": {
+              "lines": {"type": "semantic_text", "chunking": false},
+              "meta": {"properties": {"summary_zh": {"type": "semantic_text", "model": "%s"}}}}}}}""".formatted(BGE_ZH));
+        assertEquals(template.toString(), 200, template.status());
+        LocalNode.Response bulk = node.post("/notes-2026/_bulk?refresh=true", """
+            {"index": {"_id": "1"}}
+            {"lines": ["The disk of host a is full.", "Backups stopped at midnight."], "meta": {"summary_zh": "磁盘已满，备份停止"}}
+            {"index": {"_id": "2"}}
+            {"lines": ["The web server answers slowly."], "meta": {"summary_zh": "网站响应缓慢"}}
+            """);
+        assertFalse(bulk.toString(), bulk.json().path("errors").asBoolean());
+        assertEquals("semantic_text", node.get("/notes-2026/_mapping").json().path("notes-2026").path("mappings").path("properties")
+            .path("meta").path("properties").path("summary_zh").path("type").asText());
+
+        JsonNode stored = node.get("/notes-2026/_doc/1").json().path("_source");
+        JsonNode lines = stored.path("lines_semantic").path("passages");
+        assertEquals(stored.toString(), 2, lines.size());
+        assertEquals("Backups stopped at midnight.", lines.path(1).path("text").asText());
+        assertEquals(1, lines.path(1).path("element").asInt());
+        assertEquals(384, lines.path(1).path("vector").size());
+        assertEquals(512, stored.path("meta").path("summary_zh_semantic").path("passages").path(0).path("vector").size());
+
+        JsonNode english = search("notes-2026", "{\"semantic\": {\"field\": \"lines\", \"query\": \"no more backups\", \"k\": 1}}");
+        assertEquals(english.toString(), "1", english.path(0).path("_id").asText());
+        JsonNode passage = english.path(0).path("inner_hits").path("lines").path("hits").path("hits").path(0).path("_source");
+        assertEquals(passage.toString(), 1, passage.path("element").asInt());
+        JsonNode chinese = search("notes-2026", "{\"semantic\": {\"field\": \"meta.summary_zh\", \"query\": \"网页很慢\", \"k\": 1}}");
+        assertEquals(chinese.toString(), "2", chinese.path(0).path("_id").asText());
+
+        // Through an alias, and _rag with the field alone.
+        node.post("/_aliases", "{\"actions\": [{\"add\": {\"index\": \"notes-2026\", \"alias\": \"notes\"}}]}");
+        JsonNode viaAlias = search("notes", "{\"semantic\": {\"field\": \"lines\", \"query\": \"slow web site\", \"k\": 1}}");
+        assertEquals(viaAlias.toString(), "2", viaAlias.path(0).path("_id").asText());
+        JsonNode rag = node.post("/notes/_rag", "{\"question\": \"Why did the backups stop?\", \"field\": \"lines\"}").json();
+        assertEquals(rag.toString(), "1", rag.path("citations").path(0).path("_id").asText());
+    }
+
+    @Test
+    public void updatesAndReindexEmbedOnlyWhatChanged() {
+        node.put("/source-idx", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"title\": {\"type\": "
+            + "\"semantic_text\"}, \"version\": {\"type\": \"integer\"}}}}");
+        long start = texts(MINILM);
+        assertEquals(201, node.put("/source-idx/_doc/1?refresh=true", "{\"title\": \"rsync\", \"body\": " + quoted(RSYNC) + ", \"version\": 1}")
+            .status());
+        long afterIndex = texts(MINILM);
+        assertTrue("the title and the body were embedded", afterIndex >= start + 2);
+        JsonNode original = node.get("/source-idx/_doc/1").json().path("_source");
+
+        // A partial update that leaves the texts alone embeds nothing and keeps the passages.
+        assertEquals(200, node.post("/source-idx/_update/1?refresh=true", "{\"doc\": {\"version\": 2}}").status());
+        assertEquals(afterIndex, texts(MINILM));
+        JsonNode updated = node.get("/source-idx/_doc/1").json().path("_source");
+        assertEquals(original.path("body_semantic"), updated.path("body_semantic"));
+        // (A text query embeds its text too: the counters are read again after it.)
+        assertEquals(1, search("source-idx", "{\"semantic\": {\"field\": \"body\", \"query\": \"copy files over ssh\"}}").size());
+        long afterQuery = texts(MINILM);
+
+        // The same document indexed again: its stored passages are reused.
+        assertEquals(200, node.put("/source-idx/_doc/1?refresh=true", "{\"title\": \"rsync\", \"body\": " + quoted(RSYNC) + ", \"version\": 3}")
+            .status());
+        assertEquals(afterQuery, texts(MINILM));
+
+        // A partial update of one field embeds that field only.
+        assertEquals(200, node.post("/source-idx/_update/1?refresh=true", "{\"doc\": {\"title\": \"rsync, the file copier\"}}").status());
+        assertEquals(afterQuery + 1, texts(MINILM));
+        JsonNode retitled = node.get("/source-idx/_doc/1").json().path("_source");
+        assertEquals("rsync, the file copier", retitled.path("title_semantic").path("passages").path(0).path("text").asText());
+        assertEquals(original.path("body_semantic"), retitled.path("body_semantic"));
+
+        // _reindex into another semantic_text index of the same model: the passages travel, nothing is embedded.
+        node.put("/dest-idx", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"title\": {\"type\": "
+            + "\"semantic_text\"}, \"version\": {\"type\": \"integer\"}}}}");
+        long beforeReindex = texts(MINILM);
+        JsonNode reindex = node.post("/_reindex?refresh=true", "{\"source\": {\"index\": \"source-idx\"}, \"dest\": {\"index\": \"dest-idx\"}}")
+            .json();
+        assertEquals(reindex.toString(), 1, reindex.path("created").asInt());
+        assertEquals(beforeReindex, texts(MINILM));
+        JsonNode hits = search("dest-idx", "{\"semantic\": {\"field\": \"body\", \"query\": \"copy files over ssh\"}}");
+        assertEquals(hits.toString(), "1", hits.path(0).path("_id").asText());
+        beforeReindex = texts(MINILM);
+
+        // Into an index of another chunking, the hash differs: embedded again, as it must be.
+        node.put("/dest-other", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": 16}}}}}");
+        node.post("/_reindex?refresh=true", "{\"source\": {\"index\": \"source-idx\", \"_source\": [\"body\", \"body_semantic\"]}, "
+            + "\"dest\": {\"index\": \"dest-other\"}}");
+        assertTrue(texts(MINILM) > beforeReindex);
+        assertTrue(node.get("/dest-other/_doc/1").json().path("_source").path("body_semantic").path("passages").size() > 1);
+    }
+
+    @Test
+    public void badDocumentsFailAloneNamingTheField() {
+        node.put("/bad-docs", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": 8, "
+            + "\"overlap_tokens\": 0}}}}}");
+        String tooLong = (LOGROTATE + " ").repeat(8);
+        String bulk = """
+            {"index": {"_id": "good"}}
+            {"body": %s}
+            {"index": {"_id": "number"}}
+            {"body": 42}
+            {"index": {"_id": "object"}}
+            {"body": {"text": "an object"}}
+            {"index": {"_id": "mixed"}}
+            {"body": ["fine", true]}
+            {"index": {"_id": "long"}}
+            {"body": %s}
+            {"index": {"_id": "empty"}}
+            {"body": ""}
+            {"index": {"_id": "none"}}
+            {"other": "no body"}
+            """.formatted(quoted(RSYNC), quoted(tooLong));
+        long before = texts(MINILM);
+        JsonNode items = node.post("/bad-docs/_bulk?refresh=true", bulk).json().path("items");
+        assertEquals(items.toString(), 201, status(items, "good"));
+        assertEquals(201, status(items, "empty"));
+        assertEquals(201, status(items, "none"));
+        assertEquals(400, status(items, "number"));
+        assertEquals("field [body] must be a string or an array of strings, got a number [42]", reason(items, "number"));
+        assertEquals(400, status(items, "object"));
+        assertEquals(400, status(items, "mixed"));
+        assertTrue(reason(items, "mixed"), reason(items, "mixed").contains("its element [1] is a boolean [true]"));
+        assertEquals(400, status(items, "long"));
+        assertTrue(
+            reason(items, "long"),
+            reason(items, "long").contains("more than the [" + MAX_PASSAGES + "] of [plugins.semantic.ingest.max_passages_per_document]")
+        );
+        // Only the good document's passages were embedded: the long one failed before any of its text was.
+        JsonNode good = node.get("/bad-docs/_doc/good").json().path("_source").path("body_semantic").path("passages");
+        assertEquals(before + good.size(), texts(MINILM));
+        assertEquals(0, node.get("/bad-docs/_doc/empty").json().path("_source").path("body_semantic").path("passages").size());
+    }
+
+    @Test
+    public void userPipelinesRunFirstAndCannotForgePassages() {
+        node.put("/_ingest/pipeline/tagger", """
+            {"processors": [
+              {"set": {"field": "tag", "value": "from-default"}},
+              {"set": {"field": "body_semantic", "value": {"hash": "forged", "passages": [{"text": "forged", "offset": 0}]}}}]}""");
+        node.put("/_ingest/pipeline/finisher", "{\"processors\": [{\"uppercase\": {\"field\": \"body\"}}]}");
+        node.put("/piped", "{\"settings\": {\"index.default_pipeline\": \"tagger\", \"index.final_pipeline\": \"finisher\"}, "
+            + "\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"tag\": {\"type\": \"keyword\"}}}}");
+        LocalNode.Response indexed = node.put("/piped/_doc/1?refresh=true", "{\"body\": \"rsync copies files\"}");
+        assertEquals(indexed.toString(), 201, indexed.status());
+        JsonNode source = node.get("/piped/_doc/1").json().path("_source");
+        assertEquals("from-default", source.path("tag").asText());
+        assertEquals("RSYNC COPIES FILES", source.path("body").asText());
+        JsonNode passages = source.path("body_semantic").path("passages");
+        // The system pipeline runs last, on what the user's pipelines made: it embeds the final text, over the forgery.
+        assertEquals(source.toString(), "RSYNC COPIES FILES", passages.path(0).path("text").asText());
+        assertEquals(384, passages.path(0).path("vector").size());
+        assertNotEquals("forged", source.path("body_semantic").path("hash").asText());
+    }
+
+    @Test
+    public void aModelWhoseFilesDifferFromTheMappingsIsRefusedWithAClearError() {
+        // A mapping that records another fingerprint, as if created on a node with other files for this model.
+        node.put("/foreign", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"model\": \"" + MINILM
+            + "\", \"dims\": 384, \"model_fingerprint\": \"sha256:00000000000000000000000000000000\"}}}}");
+        LocalNode.Response indexed = node.put("/foreign/_doc/1", "{\"body\": \"rsync copies files\"}");
+        assertTrue(indexed.toString(), indexed.status() >= 400);
+        assertTrue(
+            indexed.toString(),
+            indexed.body().contains("cannot embed [semantic_text] field [body]: its model [" + MINILM + "] has fingerprint [sha256:")
+        );
+        assertTrue(indexed.body(), indexed.body().contains("but the mapping records [sha256:00000000000000000000000000000000]"));
+        LocalNode.Response query = node.post("/foreign/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy\"}}}");
+        assertEquals(query.toString(), 400, query.status());
+        assertTrue(query.body(), query.body().contains("but the mapping records [sha256:00000000000000000000000000000000]"));
+    }
+
+    private static void assertMappingRefused(String field, String message) {
+        LocalNode.Response response = node.put("/bad-mapping", "{\"mappings\": {\"properties\": {\"body\": " + field + "}}}");
+        assertEquals(response.toString(), 400, response.status());
+        assertTrue(response.toString(), response.body().contains(message));
+    }
+
+    private static JsonNode search(String index, String query) {
+        LocalNode.Response response = node.post("/" + index + "/_search", "{\"query\": " + query + "}");
+        assertEquals(response.toString(), 200, response.status());
+        return response.json().path("hits").path("hits");
+    }
+
+    private static String bulkOf(String... idsAndBodies) {
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < idsAndBodies.length; i += 2) {
+            bulk.append("{\"index\": {\"_id\": \"").append(idsAndBodies[i]).append("\"}}\n");
+            bulk.append("{\"body\": ").append(quoted(idsAndBodies[i + 1])).append("}\n");
+        }
+        return bulk.toString();
+    }
+
+    private static String quoted(String text) {
+        return JSON.valueToTree(text).toString();
+    }
+
+    private static int status(JsonNode items, String id) {
+        for (JsonNode item : items) {
+            if (item.path("index").path("_id").asText().equals(id)) {
+                return item.path("index").path("status").asInt();
+            }
+        }
+        throw new AssertionError("no item [" + id + "] in " + items);
+    }
+
+    private static String reason(JsonNode items, String id) {
+        for (JsonNode item : items) {
+            if (item.path("index").path("_id").asText().equals(id)) {
+                return item.path("index").path("error").path("reason").asText();
+            }
+        }
+        throw new AssertionError("no item [" + id + "] in " + items);
+    }
+
+    /** Texts the model has embedded on the node so far. */
+    private static long texts(String model) {
+        JsonNode stats = node.get("/_plugins/_semantic/stats").json();
+        return stats.path("nodes").elements().next().path("models").path(model).path("texts").asLong();
+    }
+}
