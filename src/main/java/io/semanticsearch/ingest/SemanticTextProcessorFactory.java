@@ -40,7 +40,7 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
     }
 
     @Override
-    protected AbstractBatchingSystemProcessor newProcessor(String tag, String description, Map<String, Object> config) {
+    protected SemanticTextProcessor newProcessor(String tag, String description, Map<String, Object> config) {
         Map<String, Map<String, Object>> fields = new LinkedHashMap<>();
         if (config.get(SystemIngestPipelineConfigKeys.INDEX_MAPPINGS) instanceof Map<?, ?> mapping) {
             collect(mapping, fields);

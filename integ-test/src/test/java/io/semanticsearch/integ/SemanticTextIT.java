@@ -7,6 +7,9 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
@@ -362,6 +365,33 @@ public class SemanticTextIT {
         LocalNode.Response query = node.post("/foreign/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy\"}}}");
         assertEquals(query.toString(), 400, query.status());
         assertTrue(query.body(), query.body().contains("but the mapping records [sha256:00000000000000000000000000000000]"));
+    }
+
+    @Test
+    public void loadSampleScriptLoadsTheSampleAndReloadsItWithoutEmbedding() throws Exception {
+        String first = loadSample();
+        assertTrue(first, first.contains("created index debian-packages-en (semantic_text fields title and body, model all-minilm-l6-v2)"));
+        assertTrue(first, first.contains("debian-packages-en: 300 documents sent:"));
+        assertTrue(first, first.contains("debian-packages-zh: 200 documents sent:"));
+        assertFalse(first, first.matches("(?s).*[1-9][0-9]* failed.*"));
+        assertTrue(first, first.contains("debian-packages-en: 300 documents,"));
+        assertTrue(first, first.contains("debian-packages-zh: 200 documents,"));
+        assertEquals(500, node.get("/debian-packages/_count").json().path("count").asInt());
+        JsonNode zh = node.get("/debian-packages-zh/_search?q=lang:zh&size=1").json().path("hits").path("hits").path(0).path("_source");
+        assertEquals(zh.toString(), 512, zh.path("title_semantic").path("passages").path(0).path("vector").size());
+        assertEquals(512, zh.path("body_semantic").path("passages").path(0).path("vector").size());
+
+        String again = loadSample();
+        assertTrue(again, again.contains("texts embedded by this load: 0"));
+    }
+
+    private static String loadSample() throws Exception {
+        Process process = new ProcessBuilder("bash", "scripts/load-sample.sh", "http://127.0.0.1:" + node.httpPort()).redirectErrorStream(true)
+            .start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("load-sample.sh did not finish", process.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(output, 0, process.exitValue());
+        return output;
     }
 
     private static void assertMappingRefused(String field, String message) {

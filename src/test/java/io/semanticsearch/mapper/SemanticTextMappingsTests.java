@@ -1,0 +1,138 @@
+package io.semanticsearch.mapper;
+
+import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.embed.ModelFixtures;
+import io.semanticsearch.embed.ModelRegistry;
+
+import org.apache.lucene.tests.util.LuceneTestCase;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.index.mapper.MapperParsingException;
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** The mapping transformer of {@code semantic_text}, with the real all-MiniLM-L6-v2 model as the node's only model. */
+@LuceneTestCase.SuppressFileSystems("ExtrasFS") // an extra folder in the model root would be listed as a failed model
+public class SemanticTextMappingsTests extends OpenSearchTestCase {
+
+    private static ModelRegistry registry;
+
+    @BeforeClass
+    public static void loadModel() throws IOException {
+        Path root = createTempDir();
+        ModelFixtures.modelFolder(root.resolve(ModelFixtures.MINILM), ModelFixtures.MINILM);
+        registry = ModelRegistry.load(List.of(new ModelRegistry.Root(root, ModelRegistry.Source.BUNDLED)), 1);
+    }
+
+    @AfterClass
+    public static void closeModel() {
+        registry.close();
+        registry = null;
+    }
+
+    public void testRecordsTheModelIdentityAndAddsThePassagesObject() {
+        Map<String, Object> mapping = transform("{\"properties\": {\"body\": {\"type\": \"semantic_text\", \"analyzer\": \"english\"}}}");
+        Map<String, Object> body = field(mapping, "body");
+        EmbeddingModel model = registry.get(ModelFixtures.MINILM);
+        assertEquals(ModelFixtures.MINILM, body.get("model"));
+        assertEquals(384, body.get("dims"));
+        assertEquals(model.fingerprint(), body.get("model_fingerprint"));
+        assertTrue(model.fingerprint(), model.fingerprint().matches("sha256:[0-9a-f]{32}"));
+        assertEquals(Map.of("max_tokens", 200, "overlap_tokens", 40), body.get("chunking"));
+        assertEquals("english", body.get("analyzer"));
+
+        Map<String, Object> semantic = field(mapping, "body_semantic");
+        assertEquals("strict", semantic.get("dynamic"));
+        Map<String, Object> passages = child(semantic, "passages");
+        assertEquals("nested", passages.get("type"));
+        Map<String, Object> vector = child(passages, "vector");
+        assertEquals("semantic_vector", vector.get("type"));
+        assertEquals(ModelFixtures.MINILM, vector.get("model"));
+        assertEquals(384, vector.get("dims"));
+        assertFalse("the index options of the field apply only when given", vector.containsKey("index_options"));
+        assertEquals(Map.of("type", "keyword", "index", false, "doc_values", false), child(semantic, "hash"));
+    }
+
+    public void testFieldsInObjectsAndTheStoredFormAndOptionsThatCarryOver() {
+        Map<String, Object> mapping = transform("""
+            {"_doc": {"properties": {"meta": {"properties": {
+              "summary": {"type": "semantic_text", "chunking": false, "index_options": {"type": "int8_hnsw"}},
+              "body_semantic": {"type": "text"}}}}}}""");
+        Map<String, Object> meta = field((Map<String, Object>) mapping.get("_doc"), "meta");
+        Map<String, Object> summary = child(meta, "summary");
+        assertEquals(false, summary.get("chunking"));
+        Map<String, Object> vector = child(child(child(meta, "summary_semantic"), "passages"), "vector");
+        assertEquals(Map.of("type", "int8_hnsw"), vector.get("index_options"));
+        assertEquals("a field of another name is left alone", Map.of("type", "text"), child(meta, "body_semantic"));
+    }
+
+    public void testARecordedIdentityIsKeptWithoutConsultingTheModels() {
+        String recorded = "{\"properties\": {\"body\": {\"type\": \"semantic_text\", \"model\": \"elsewhere\", \"dims\": 768, "
+            + "\"model_fingerprint\": \"sha256:0123\"}}}";
+        Map<String, Object> mapping = parse(recorded);
+        new SemanticTextMappings(() -> null).transform(mapping, null, ActionListener.wrap(r -> {}, e -> { throw new AssertionError(e); }));
+        Map<String, Object> body = field(mapping, "body");
+        assertEquals("elsewhere", body.get("model"));
+        assertEquals("sha256:0123", body.get("model_fingerprint"));
+        assertEquals(768, child(child(field(mapping, "body_semantic"), "passages"), "vector").get("dims"));
+    }
+
+    public void testRefusalsNameTheFieldAndTheParameter() {
+        assertRefused("{\"type\": \"semantic_text\", \"model\": \"gpt\"}", "[semantic_text] field [body] [model]: unknown model [gpt]; loaded models are [all-minilm-l6-v2]");
+        assertRefused(
+            "{\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": 255}}",
+            "[semantic_text] field [body] [chunking.max_tokens] must be at most [254] for model [all-minilm-l6-v2], got [255]"
+        );
+        assertRefused("{\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": 0}}", "[chunking.max_tokens] must be at least 1, got [0]");
+        assertRefused("{\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": \"x\"}}", "[chunking.max_tokens] must be an integer, got [x]");
+        assertRefused(
+            "{\"type\": \"semantic_text\", \"dims\": 512}",
+            "[semantic_text] field [body] has [dims] [512] but [model] [all-minilm-l6-v2] makes vectors of [384] dims; leave [dims] out"
+        );
+        assertRefused(
+            "{\"type\": \"text\", \"fields\": {\"meaning\": {\"type\": \"semantic_text\"}}}",
+            "[semantic_text] field [body.meaning] cannot be a multi-field; map it as a field of its own"
+        );
+        assertRefused(
+            "{\"type\": \"nested\", \"properties\": {\"inner\": {\"type\": \"semantic_text\"}}}",
+            "[semantic_text] field [body.inner] cannot be inside the [nested] field [body]; map it in the document or in a plain object"
+        );
+    }
+
+    private static void assertRefused(String field, String message) {
+        Map<String, Object> mapping = parse("{\"properties\": {\"body\": " + field + "}}");
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        new SemanticTextMappings(() -> registry).transform(mapping, null, ActionListener.wrap(r -> fail("accepted " + field), failure::set));
+        assertTrue(String.valueOf(failure.get()), failure.get() instanceof MapperParsingException);
+        assertEquals(message, failure.get().getMessage());
+    }
+
+    private static Map<String, Object> transform(String json) {
+        Map<String, Object> mapping = parse(json);
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        new SemanticTextMappings(() -> registry).transform(mapping, null, ActionListener.wrap(r -> {}, failure::set));
+        assertNull(failure.get());
+        return mapping;
+    }
+
+    private static Map<String, Object> parse(String json) {
+        return XContentHelper.convertToMap(JsonXContent.jsonXContent, json, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> field(Map<String, Object> mapping, String name) {
+        return (Map<String, Object>) ((Map<String, Object>) mapping.get("properties")).get(name);
+    }
+
+    private static Map<String, Object> child(Map<String, Object> object, String name) {
+        return field(object, name);
+    }
+}
