@@ -307,7 +307,7 @@ public class RagIT {
         assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"passages\", \"size\": 3}", "[size]");
         assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"passages\", \"k\": 0}", "[k] must be between 1 and 100, got [0]");
         assertBadRequest("kb-en", "{\"field\": \"passages\"}", "[question] is required");
-        assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"title\"}", "[field] [title] must be a [semantic_vector] field");
+        assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"title\"}", "[field] [title] must be a [semantic_text] field, a [semantic_vector] field");
         assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"passages\", \"retrieval\": \"hybrid\"}", "[retrieval] [hybrid] needs [text_field]");
         assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"passages\", \"generator\": \"gpt\"}", "configured connectors: [blocked, fake]");
         assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"passages\", \"generator\": \"blocked\"}", "[generator] connector [blocked] cannot be used");
