@@ -1,5 +1,6 @@
 package io.semanticsearch.mapper;
 
+import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
 
 import org.apache.lucene.codecs.Codec;
@@ -9,8 +10,13 @@ import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecService;
 import org.opensearch.index.codec.CodecServiceConfig;
+import org.opensearch.index.mapper.DocumentMapper;
+import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.mapper.MapperService;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,11 +25,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * index may use ({@code index.codec}: default, best_compression, zstd, composite...) is wrapped so that only its
  * vectors format changes. Segments record each field's format by its SPI name, so they are read back by stock
  * Lucene, with or without this plugin. Core OpenSearch has no per-field vectors-format hook, hence this codec service.
+ * Indices with {@code semantic_text} fields also keep passage vectors out of their stored {@code _source}
+ * ({@link SemanticSourceCodec}); their segments then need this plugin to be read.
  */
 public final class SemanticCodecService extends CodecService {
 
     private final MapperService mapperService;
     private final Map<String, Codec> wrapped = new ConcurrentHashMap<>();
+    private final Map<String, Codec> withSemanticText = new ConcurrentHashMap<>();
+    private volatile FieldsOfMapping semanticTextFields;
 
     public SemanticCodecService(CodecServiceConfig config) {
         super(config.getMapperService(), config.getIndexSettings(), config.getLogger(), config.getAdditionalCodecs());
@@ -50,8 +60,36 @@ public final class SemanticCodecService extends CodecService {
         if (mapperService == null) {
             return codec; // no mappings to read formats from, e.g. when a shard is only being inspected
         }
-        return wrapped.computeIfAbsent(name, n -> new SemanticVectorsCodec(codec, mapperService));
+        Codec vectors = wrapped.computeIfAbsent(name, n -> new SemanticVectorsCodec(codec, mapperService));
+        // Asked each time an engine opens: an index that got its first semantic_text field since then writes its new
+        // segments with the source codec from its next start. Indices without one never depend on this plugin's codec.
+        if (SemanticSourceCodec.canWrap(codec) && semanticTextFields().isEmpty() == false) {
+            return withSemanticText.computeIfAbsent(name, n -> new SemanticSourceCodec(codec, vectors.knnVectorsFormat(), this::semanticTextFields));
+        }
+        return vectors;
     }
+
+    /**
+     * The full paths of the index's {@code semantic_text} fields, as its mapping says now. Asked for every stored
+     * source: computed once per mapping (a new mapping is a new {@link DocumentMapper}).
+     */
+    private Collection<String> semanticTextFields() {
+        FieldsOfMapping cached = semanticTextFields;
+        DocumentMapper mapper = mapperService.documentMapper();
+        if (cached != null && cached.mapper == mapper) {
+            return cached.fields;
+        }
+        List<String> fields = new ArrayList<>();
+        for (MappedFieldType fieldType : mapperService.fieldTypes()) {
+            if (fieldType instanceof SemanticTextFieldType) {
+                fields.add(fieldType.name());
+            }
+        }
+        semanticTextFields = new FieldsOfMapping(mapper, List.copyOf(fields));
+        return fields;
+    }
+
+    private record FieldsOfMapping(DocumentMapper mapper, List<String> fields) {}
 
     /** A codec that is its delegate in everything but the vectors format of semantic_vector fields. */
     static final class SemanticVectorsCodec extends FilterCodec {

@@ -288,6 +288,51 @@ public class SemanticTextIT {
     }
 
     @Test
+    public void passageVectorsLeaveTheStoredSourceAndComeBackExactly() {
+        node.put("/stored", "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0}, \"mappings\": {\"properties\": {"
+            + "\"body\": {\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": 12, \"overlap_tokens\": 2}}, "
+            + "\"title\": {\"type\": \"semantic_text\", \"chunking\": false}}}}");
+        String[] texts = { CLAMAV, LOGROTATE, RSYNC, CLAMAV + " " + RSYNC, "Short." };
+        java.util.Map<String, JsonNode> asIndexed = new java.util.HashMap<>();
+        for (int i = 0; i < texts.length; i++) {
+            String id = "d" + i;
+            String document = "{\"title\": \"title " + i + "\", \"body\": " + quoted(texts[i]) + "}";
+            assertEquals(201, node.put("/stored/_doc/" + id, document).status());
+            // Before a refresh, a GET reads the translog: the source as it was indexed, vectors and all.
+            asIndexed.put(id, node.get("/stored/_doc/" + id).json().path("_source"));
+            node.post("/stored/_refresh", ""); // one segment per document, for the merge below
+        }
+        // Deleted and updated documents leave holes in their segments.
+        assertEquals(200, node.delete("/stored/_doc/d1?refresh=true").status());
+        assertEquals(200, node.post("/stored/_update/d2?refresh=true", "{\"doc\": {\"title\": \"title two\"}}").status());
+        JsonNode updated = node.get("/stored/_doc/d2").json().path("_source");
+        assertEquals(asIndexed.get("d2").path("body_semantic"), updated.path("body_semantic"));
+        asIndexed.put("d2", node.get("/stored/_doc/d2?realtime=false").json().path("_source"));
+        assertEquals("title two", asIndexed.get("d2").path("title_semantic").path("passages").path(0).path("text").asText());
+
+        for (String stage : new String[] { "segments", "force-merged" }) {
+            if (stage.equals("force-merged")) {
+                assertEquals(200, node.post("/stored/_forcemerge?max_num_segments=1", "").status());
+                node.post("/stored/_refresh", "");
+            }
+            long sourceBytes = 0;
+            for (String id : new String[] { "d0", "d2", "d3", "d4" }) {
+                JsonNode stored = node.get("/stored/_doc/" + id + "?realtime=false").json().path("_source");
+                assertEquals(stage + " " + id, asIndexed.get(id), stored);
+                assertTrue(stored.path("body_semantic").path("passages").size() >= 1);
+                sourceBytes += stored.toString().length();
+            }
+            if (stage.equals("force-merged")) {
+                // What the store holds is well under the sources it gives back: their vectors are not in it twice.
+                long store = node.get("/stored/_stats/store").json().path("_all").path("primaries").path("store").path("size_in_bytes").asLong();
+                assertTrue("store " + store + " bytes for " + sourceBytes + " bytes of source", store < 0.6 * sourceBytes);
+            }
+        }
+        JsonNode hits = search("stored", "{\"semantic\": {\"field\": \"body\", \"query\": \"copy files over ssh\"}}");
+        assertEquals(hits.toString(), 4, hits.size());
+    }
+
+    @Test
     public void badDocumentsFailAloneNamingTheField() {
         node.put("/bad-docs", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": 8, "
             + "\"overlap_tokens\": 0}}}}}");
