@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Embeds the fields of a batch of ingest documents, for the {@code semantic_embed} and {@code semantic_text}
@@ -51,6 +53,27 @@ final class DocumentEmbedder {
 
     boolean readsStored() {
         return storedTargets != null;
+    }
+
+    /** One document (an index request, {@code _simulate}, or a processor under an {@code if}): a batch of one. */
+    void runOne(
+        IngestDocument document,
+        Function<IngestDocumentWrapper, EmbedDocument> reader,
+        BiConsumer<IngestDocument, Exception> handler
+    ) {
+        run(List.of(reader.apply(new IngestDocumentWrapper(0, 0, document, null))), results -> {
+            IngestDocumentWrapper result = results.get(0);
+            handler.accept(result.getException() == null ? result.getIngestDocument() : null, result.getException());
+        });
+    }
+
+    /** Reads every document of {@code wrappers} with {@code reader}. */
+    static List<EmbedDocument> read(List<IngestDocumentWrapper> wrappers, Function<IngestDocumentWrapper, EmbedDocument> reader) {
+        List<EmbedDocument> read = new ArrayList<>(wrappers.size());
+        for (IngestDocumentWrapper wrapper : wrappers) {
+            read.add(reader.apply(wrapper));
+        }
+        return read;
     }
 
     /**

@@ -4,7 +4,6 @@ import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,32 +84,20 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
         throw new UnsupportedOperationException("[" + TYPE + "] embeds asynchronously: call execute(IngestDocument, BiConsumer)");
     }
 
-    /** One document (an index request, {@code _simulate}, or a processor under an {@code if}): a batch of one. */
     @Override
     public void execute(IngestDocument document, BiConsumer<IngestDocument, Exception> handler) {
-        subBatchExecute(List.of(new IngestDocumentWrapper(0, 0, document, null)), results -> {
-            IngestDocumentWrapper result = results.get(0);
-            handler.accept(result.getException() == null ? result.getIngestDocument() : null, result.getException());
-        });
+        documents.runOne(document, this::read, handler);
     }
 
     /** The whole bulk at once, so that {@link DocumentEmbedder#runSorted} can order it by length before cutting it. */
     @Override
     public void batchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
-        documents.runSorted(read(wrappers), handler);
+        documents.runSorted(DocumentEmbedder.read(wrappers, this::read), handler);
     }
 
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> batch, Consumer<List<IngestDocumentWrapper>> handler) {
-        documents.run(read(batch), handler);
-    }
-
-    private List<EmbedDocument> read(List<IngestDocumentWrapper> wrappers) {
-        List<EmbedDocument> read = new ArrayList<>(wrappers.size());
-        for (IngestDocumentWrapper wrapper : wrappers) {
-            read.add(read(wrapper));
-        }
-        return read;
+        documents.run(DocumentEmbedder.read(batch, this::read), handler);
     }
 
     /** Reads the source fields of one document; a document that cannot be embedded carries its failure from here on. */

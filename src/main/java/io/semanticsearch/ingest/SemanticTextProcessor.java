@@ -7,7 +7,6 @@ import org.opensearch.ingest.AbstractBatchingSystemProcessor;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -64,30 +63,21 @@ public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor
 
     @Override
     public void execute(IngestDocument document, BiConsumer<IngestDocument, Exception> handler) {
-        subBatchExecute(List.of(new IngestDocumentWrapper(0, 0, document, null)), results -> {
-            IngestDocumentWrapper result = results.get(0);
-            handler.accept(result.getException() == null ? result.getIngestDocument() : null, result.getException());
-        });
+        documents.runOne(document, this::read, handler);
     }
 
+    /** The whole bulk at once, so that {@link DocumentEmbedder#runSorted} can order it by length before cutting it. */
     @Override
     public void batchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
-        documents.runSorted(read(wrappers), handler);
+        documents.runSorted(DocumentEmbedder.read(wrappers, this::read), handler);
     }
 
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> batch, Consumer<List<IngestDocumentWrapper>> handler) {
-        documents.run(read(batch), handler);
+        documents.run(DocumentEmbedder.read(batch, this::read), handler);
     }
 
-    private List<EmbedDocument> read(List<IngestDocumentWrapper> wrappers) {
-        List<EmbedDocument> read = new ArrayList<>(wrappers.size());
-        for (IngestDocumentWrapper wrapper : wrappers) {
-            read.add(read(wrapper));
-        }
-        return read;
-    }
-
+    /** Reads the semantic_text fields of one document, keeping passages that came with their text's hash. */
     private EmbedDocument read(IngestDocumentWrapper wrapper) {
         EmbedDocument document = new EmbedDocument(wrapper);
         try {

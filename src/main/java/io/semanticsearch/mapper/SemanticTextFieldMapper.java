@@ -68,7 +68,13 @@ public final class SemanticTextFieldMapper extends ParametrizedFieldMapper {
         }
         builder.parse(name, parserContext, own);
         Mapper.TypeParser textParser = parserContext.typeParser(TextFieldMapper.CONTENT_TYPE);
-        builder.delegate = (ParametrizedFieldMapper.Builder) textParser.parse(name, node, parserContext);
+        try {
+            builder.delegate = (ParametrizedFieldMapper.Builder) textParser.parse(name, node, parserContext);
+        } catch (MapperParsingException e) {
+            // The text parser names its own type; the user wrote ours.
+            String message = e.getMessage().replace("of type [" + TextFieldMapper.CONTENT_TYPE + "]", "of type [" + CONTENT_TYPE + "]");
+            throw new MapperParsingException(message, e);
+        }
         return builder;
     };
 

@@ -19,14 +19,19 @@ import java.util.Map;
  * @param nestedPath  the nested object holding the passages, or null for a document-level vector field
  * @param model       the embedding model the field was built with, or null for the node's default model
  * @param ownText     for a {@code semantic_text} field, the field itself: the text BM25 searches; else null
+ * @param fingerprint for a {@code semantic_text} field, the fingerprint of its model's files as its mapping records it
  */
-record PassageField(String vectorField, String nestedPath, String model, String ownText) {
+record PassageField(String vectorField, String nestedPath, String model, String ownText, String fingerprint) {
 
     static final String SEMANTIC_VECTOR = "semantic_vector";
     static final String SEMANTIC_TEXT = SemanticTextFieldMapper.CONTENT_TYPE;
 
     PassageField(String vectorField, String nestedPath, String model) {
-        this(vectorField, nestedPath, model, null);
+        this(vectorField, nestedPath, model, null, null);
+    }
+
+    PassageField(String vectorField, String nestedPath, String model, String ownText) {
+        this(vectorField, nestedPath, model, ownText, null);
     }
 
     boolean nested() {
@@ -65,7 +70,13 @@ record PassageField(String vectorField, String nestedPath, String model, String 
             PassageField here = null;
             if (SEMANTIC_TEXT.equals(property(fields.get(field), "type"))) {
                 String passages = SemanticTextFieldType.passagesPath(field);
-                here = new PassageField(passages + "." + SemanticTextFieldMapper.VECTOR, passages, property(fields.get(field), "model"), field);
+                here = new PassageField(
+                    passages + "." + SemanticTextFieldMapper.VECTOR,
+                    passages,
+                    property(fields.get(field), "model"),
+                    field,
+                    property(fields.get(field), "model_fingerprint")
+                );
             } else if (SEMANTIC_VECTOR.equals(property(fields.get(field), "type"))) {
                 here = new PassageField(field, null, property(fields.get(field), "model"));
             } else if (SEMANTIC_VECTOR.equals(property(fields.get(field + ".vector"), "type")) && fields.containsKey(field + ".text")) {

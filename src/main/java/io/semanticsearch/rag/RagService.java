@@ -71,6 +71,14 @@ public final class RagService implements Closeable {
         Retriever retriever = new Retriever(client, registry);
         retriever.resolve(indices, request, ActionListener.wrap(field -> {
             EmbeddingModel model = embeddings.model(field.model());
+            if (field.fingerprint() != null && field.fingerprint().equals(model.fingerprint()) == false) {
+                // Another model's files under the same name would embed the question unlike the passages.
+                throw new IllegalArgumentException(
+                    "[field] [" + request.field() + "] was embedded with model [" + field.model() + "] of fingerprint [" + field.fingerprint()
+                        + "], but this node's [" + field.model() + "] has fingerprint [" + model.fingerprint()
+                        + "]; give every node the same files for it"
+                );
+            }
             RagRequest effective = request.forField(field);
             retriever.retrieve(indices, effective, field, ActionListener.wrap(passages -> {
                 List<Citation> citations = ContextWindow.fit(passages, model.tokenizer(), request.maxContextTokens());

@@ -138,6 +138,11 @@ public class SemanticTextFieldMapperTests extends MapperServiceTestCase {
         assertTrue(e.getMessage(), e.getMessage().contains("Cannot update parameter [chunking]"));
     }
 
+    public void testUnknownParametersNameTheFieldsOwnType() {
+        MapperParsingException e = expectThrows(MapperParsingException.class, () -> expanded("{\"type\": \"semantic_text\", \"colour\": \"red\"}"));
+        assertTrue(e.getMessage(), e.getMessage().contains("unknown parameter [colour] on mapper [body] of type [semantic_text]"));
+    }
+
     public void testAMappingWithoutTheRecordedIdentityIsRefused() {
         MapperParsingException e = expectThrows(
             MapperParsingException.class,

@@ -410,6 +410,9 @@ public class SemanticTextIT {
         LocalNode.Response query = node.post("/foreign/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy\"}}}");
         assertEquals(query.toString(), 400, query.status());
         assertTrue(query.body(), query.body().contains("but the mapping records [sha256:00000000000000000000000000000000]"));
+        LocalNode.Response rag = node.post("/foreign/_rag", "{\"question\": \"what copies files?\", \"field\": \"body\"}");
+        assertEquals(rag.toString(), 400, rag.status());
+        assertTrue(rag.body(), rag.body().contains("was embedded with model [" + MINILM + "] of fingerprint [sha256:00000000000000000000000000000000]"));
     }
 
     @Test
