@@ -118,6 +118,7 @@ public final class SemanticTextMappings implements MappingTransformer {
         vector.put("type", SemanticVectorFieldMapper.CONTENT_TYPE);
         vector.put("model", definition.get("model"));
         vector.put("dims", definition.get("dims"));
+        vector.put("model_fingerprint", definition.get("model_fingerprint"));
         if (definition.get("index_options") != null) {
             vector.put("index_options", definition.get("index_options"));
         }

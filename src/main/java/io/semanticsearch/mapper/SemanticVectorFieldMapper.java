@@ -105,6 +105,14 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             m -> toType(m).fieldType().modelName
         ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
 
+        // Recorded by semantic_text for its passages: with it, model and dims are what the mapping says, not re-resolved.
+        private final Parameter<String> fingerprint = Parameter.stringParam(
+            "model_fingerprint",
+            false,
+            m -> toType(m).fieldType().modelFingerprint,
+            null
+        ).acceptsNull().setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
+
         private final Parameter<VectorSimilarity> similarity = new Parameter<>(
             "similarity",
             false,
@@ -132,7 +140,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
 
         @Override
         protected List<Parameter<?>> getParameters() {
-            return List.of(dims, model, similarity, indexOptions, meta);
+            return List.of(dims, model, fingerprint, similarity, indexOptions, meta);
         }
 
         @Override
@@ -145,11 +153,14 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             if (multiFields.iterator().hasNext()) {
                 throw new MapperParsingException("[" + CONTENT_TYPE + "] field [" + fullName + "] does not support multi-fields [fields]");
             }
-            ResolvedModel resolved = resolveModel(fullName, model.getValue(), dims.getValue(), registry.get());
+            ResolvedModel resolved = fingerprint.getValue() != null && model.getValue() != null && dims.getValue() != null
+                ? new ResolvedModel(model.getValue(), dims.getValue())
+                : resolveModel(fullName, model.getValue(), dims.getValue(), registry.get());
             SemanticVectorFieldType fieldType = new SemanticVectorFieldType(
                 fullName,
                 resolved.dims(),
                 resolved.name(),
+                fingerprint.getValue(),
                 similarity.getValue(),
                 indexOptions.getValue(),
                 meta.getValue()
@@ -238,6 +249,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
 
         private final int dims;
         private final String modelName;
+        private final String modelFingerprint;
         private final VectorSimilarity similarity;
         private final VectorIndexOptions indexOptions;
 
@@ -249,9 +261,22 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             VectorIndexOptions indexOptions,
             Map<String, String> meta
         ) {
+            this(name, dims, modelName, null, similarity, indexOptions, meta);
+        }
+
+        public SemanticVectorFieldType(
+            String name,
+            int dims,
+            String modelName,
+            String modelFingerprint,
+            VectorSimilarity similarity,
+            VectorIndexOptions indexOptions,
+            Map<String, String> meta
+        ) {
             super(name, true, false, false, TextSearchInfo.NONE, meta);
             this.dims = dims;
             this.modelName = modelName;
+            this.modelFingerprint = modelFingerprint;
             this.similarity = similarity;
             this.indexOptions = indexOptions;
         }
@@ -263,6 +288,11 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
         /** The model that embeds query text for this field, or {@code null} when it has none. */
         public String modelName() {
             return modelName;
+        }
+
+        /** The fingerprint of the model's files as the mapping records it, or {@code null} when it does not. */
+        public String modelFingerprint() {
+            return modelFingerprint;
         }
 
         public VectorSimilarity similarity() {

@@ -57,6 +57,7 @@ public class SemanticTextMappingsTests extends OpenSearchTestCase {
         assertEquals("semantic_vector", vector.get("type"));
         assertEquals(ModelFixtures.MINILM, vector.get("model"));
         assertEquals(384, vector.get("dims"));
+        assertEquals("read back as recorded, never resolved again", model.fingerprint(), vector.get("model_fingerprint"));
         assertFalse("the index options of the field apply only when given", vector.containsKey("index_options"));
         assertEquals(Map.of("type", "keyword", "index", false, "doc_values", false), child(semantic, "hash"));
     }

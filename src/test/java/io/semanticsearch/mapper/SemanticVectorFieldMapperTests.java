@@ -321,6 +321,21 @@ public class SemanticVectorFieldMapperTests extends MapperTestCase {
         );
     }
 
+    public void testARecordedIdentityIsTakenAsItIsWithoutTheRegistry() throws IOException {
+        registry = minilm;
+        // A loaded model of that name with other dims, and one not loaded at all: neither is consulted, nor warned about.
+        SemanticVectorFieldType recorded = fieldType(
+            fieldMapping(b -> b.field("type", "semantic_vector").field("model", "all-minilm-l6-v2").field("dims", 768).field("model_fingerprint", "sha256:1"))
+        );
+        assertEquals(768, recorded.dims());
+        assertEquals("sha256:1", recorded.modelFingerprint());
+        SemanticVectorFieldType elsewhere = fieldType(
+            fieldMapping(b -> b.field("type", "semantic_vector").field("model", "custom-model").field("dims", 8).field("model_fingerprint", "sha256:2"))
+        );
+        assertEquals("custom-model", elsewhere.modelName());
+        assertNull(fieldType(fieldMapping(b -> b.field("type", "semantic_vector"))).modelFingerprint());
+    }
+
     public void testModelCannotChange() throws IOException {
         registry = minilm;
         MapperService mapperService = createMapperService(fieldMapping(b -> b.field("type", "semantic_vector")));
