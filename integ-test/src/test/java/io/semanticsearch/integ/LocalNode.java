@@ -49,6 +49,8 @@ public final class LocalNode implements AutoCloseable {
     private Process launcher;
     private long pid = -1;
     private int httpPort = -1;
+    private int transportPort = -1;
+    private String clusterName;
     private boolean closed;
 
     private LocalNode(String name, Path home, String installLog) {
@@ -88,6 +90,11 @@ public final class LocalNode implements AutoCloseable {
     /** What {@code opensearch-plugin install} printed, for every plugin installed. */
     public String installLog() {
         return installLog;
+    }
+
+    /** The transport port, which the other nodes of a cluster find this one by. */
+    public int transportPort() {
+        return transportPort;
     }
 
     public int httpPort() {
@@ -136,7 +143,7 @@ public final class LocalNode implements AutoCloseable {
 
     /** The node's main log so far, for assertion messages. */
     public String serverLog() {
-        Path log = home.resolve("logs").resolve(clusterName() + ".log");
+        Path log = home.resolve("logs").resolve(clusterName + ".log");
         try {
             return Files.exists(log) ? Files.readString(log) : "";
         } catch (IOException e) {
@@ -144,22 +151,29 @@ public final class LocalNode implements AutoCloseable {
         }
     }
 
-    private String clusterName() {
-        return "semantic-integ-" + name;
+    private String clusterName(String cluster) {
+        return "semantic-integ-" + (cluster != null ? cluster : name);
     }
 
-    private void start(Map<String, String> settings) throws IOException {
+    private void start(Map<String, String> settings, String cluster, LocalNode seed) throws IOException {
         Path config = home.resolve("config").resolve("opensearch.yml");
         StringBuilder yml = new StringBuilder();
         Map<String, String> all = new LinkedHashMap<>();
-        all.put("cluster.name", clusterName());
+        clusterName = clusterName(cluster);
+        all.put("cluster.name", clusterName);
         all.put("node.name", name);
         all.put("network.host", "127.0.0.1");
         // Port 0 and the ports file let the OS pick free ports without a probe-then-bind race.
         all.put("http.port", "0");
         all.put("transport.port", "0");
         all.put("node.portsfile", "true");
-        all.put("discovery.type", "single-node");
+        if (cluster == null) {
+            all.put("discovery.type", "single-node");
+        } else if (seed == null) {
+            all.put("cluster.initial_cluster_manager_nodes", name);
+        } else {
+            all.put("discovery.seed_hosts", "127.0.0.1:" + seed.transportPort());
+        }
         all.put("cluster.routing.allocation.disk.threshold_enabled", "false");
         all.putAll(settings);
         all.forEach((k, v) -> yml.append(k).append(": ").append(v).append('\n'));
@@ -191,6 +205,13 @@ public final class LocalNode implements AutoCloseable {
         pid = Long.parseLong(Files.readString(pidFile).trim());
         String address = Files.readAllLines(portsFile).get(0).trim();
         httpPort = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        Path transportPorts = home.resolve("logs").resolve("transport.ports");
+        while (Files.exists(transportPorts) == false) {
+            checkStillStarting(deadline, "write its transport ports file");
+            pause();
+        }
+        String transport = Files.readAllLines(transportPorts).get(0).trim();
+        transportPort = Integer.parseInt(transport.substring(transport.lastIndexOf(':') + 1));
         while (true) {
             checkStillStarting(deadline, "turn yellow");
             try {
@@ -412,9 +433,21 @@ public final class LocalNode implements AutoCloseable {
         private final Map<String, String> settings = new LinkedHashMap<>();
         private final Map<String, Path> configFiles = new LinkedHashMap<>();
         private final Map<String, String> keystore = new LinkedHashMap<>();
+        private String cluster;
+        private LocalNode seed;
 
         private Builder(String name) {
             this.name = name;
+        }
+
+        /**
+         * Makes the node one of the cluster {@code cluster} instead of a single-node cluster: the first node started
+         * (no {@code seed}) bootstraps it as cluster manager, the others join through {@code seed}.
+         */
+        public Builder cluster(String cluster, LocalNode seed) {
+            this.cluster = cluster;
+            this.seed = seed;
+            return this;
         }
 
         /** Installs this zip with {@code bin/opensearch-plugin install}, in the order given. */
@@ -468,7 +501,7 @@ public final class LocalNode implements AutoCloseable {
             LocalNode node = new LocalNode(name, home, installLog.toString());
             // Stop the node even if the test JVM is torn down without running the test's cleanup.
             Runtime.getRuntime().addShutdownHook(new Thread(node::close));
-            node.start(settings);
+            node.start(settings, cluster, seed);
             return node;
         }
 
