@@ -2,6 +2,7 @@ package io.semanticsearch;
 
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
+import io.semanticsearch.embed.QueryVectorCache;
 import io.semanticsearch.embed.SemanticStatsAction;
 import io.semanticsearch.embed.TransportSemanticStatsAction;
 import io.semanticsearch.ingest.SemanticEmbedProcessor;
@@ -115,6 +116,13 @@ public class SemanticSearchPlugin extends Plugin
                 SemanticSettings.DEFAULT_POOL_SIZE,
                 SemanticSettings.DEFAULT_POOL_QUEUE,
                 SemanticSettings.POOL_PREFIX
+            ),
+            new FixedExecutorBuilder(
+                settings,
+                EmbeddingService.SEARCH_THREAD_POOL,
+                SemanticSettings.DEFAULT_SEARCH_POOL_SIZE,
+                SemanticSettings.DEFAULT_SEARCH_POOL_QUEUE,
+                SemanticSettings.SEARCH_POOL_PREFIX
             )
         );
     }
@@ -139,7 +147,13 @@ public class SemanticSearchPlugin extends Plugin
             SemanticSettings.INFERENCE_THREADS.get(settings),
             SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes()
         );
-        embeddings = new EmbeddingService(registry, threadPool, SemanticSettings.EMBED_BATCH_SIZE.get(settings));
+        embeddings = new EmbeddingService(
+            registry,
+            threadPool,
+            SemanticSettings.EMBED_BATCH_SIZE.get(settings),
+            SemanticSettings.INGEST_CALL_TOKENS.get(settings),
+            new QueryVectorCache(SemanticSettings.QUERY_CACHE_SIZE.get(settings).getBytes())
+        );
         // Fingerprints hash every model file (about 100 MB each): compute them now, off the threads that will ask.
         threadPool.generic().execute(() -> registry.modelNames().forEach(name -> registry.get(name).fingerprint()));
         queryEmbedder = new QueryEmbedder(embeddings, clusterService, indexNameExpressionResolver, threadPool);
@@ -193,7 +207,12 @@ public class SemanticSearchPlugin extends Plugin
         // Pipelines are created once the node runs, on threads started after createComponents returned.
         return Map.of(
             SemanticEmbedProcessor.TYPE,
-            new SemanticEmbedProcessorFactory(() -> embeddings, parameters.client, SemanticSettings.MAX_PASSAGES.get(settings))
+            new SemanticEmbedProcessorFactory(
+                () -> embeddings,
+                parameters.client,
+                SemanticSettings.MAX_TEXT_CHARS.get(settings),
+                SemanticSettings.MAX_PASSAGES.get(settings)
+            )
         );
     }
 
@@ -206,6 +225,7 @@ public class SemanticSearchPlugin extends Plugin
                 () -> embeddings,
                 parameters.client,
                 Node.NODE_NAME_SETTING.get(parameters.env.settings()),
+                SemanticSettings.MAX_TEXT_CHARS.get(settings),
                 SemanticSettings.MAX_PASSAGES.get(settings)
             )
         );

@@ -63,13 +63,50 @@ public final class SemanticSettings {
         Property.NodeScope
     );
 
+    /**
+     * Most characters one field of one document may hold at ingest: checked before the text is cut into passages,
+     * whose cost grows with it. A million characters is about 1,500 passages at the default chunking, so the passage
+     * limit usually speaks first; this one keeps a runaway value (a whole book, a base64 blob) from costing seconds.
+     */
+    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.intSetting(
+        "plugins.semantic.ingest.max_text_chars",
+        1_000_000,
+        1,
+        Integer.MAX_VALUE,
+        Property.NodeScope
+    );
+
+    /**
+     * Most tokens one model run of an ingest call embeds: a longer call (a bulk of long documents) is cut into runs
+     * of this size, each queued on its own, so that no bulk holds the ingest lane for long. 8192 tokens is 32 texts of
+     * 256 tokens: about a second of all-MiniLM-L6-v2 on two cores.
+     */
+    public static final Setting<Integer> INGEST_CALL_TOKENS = Setting.intSetting(
+        "plugins.semantic.inference.ingest_call_tokens",
+        8192,
+        256,
+        1_000_000,
+        Property.NodeScope
+    );
+
+    /** Memory for the vectors of query texts embedded lately; 0 turns the cache off. */
+    public static final Setting<ByteSizeValue> QUERY_CACHE_SIZE = Setting.byteSizeSetting(
+        "plugins.semantic.query_cache.size",
+        new ByteSizeValue(10L << 20),
+        Property.NodeScope
+    );
+
     /** Inference pool threads: one by default, since each inference already uses every core it is given. */
     public static final int DEFAULT_POOL_SIZE = 1;
     public static final int DEFAULT_POOL_QUEUE = 100;
     public static final String POOL_PREFIX = "plugins.semantic.inference.pool";
+    /** The search lane's pool: one thread, and a long queue, since each query call is short. */
+    public static final int DEFAULT_SEARCH_POOL_SIZE = 1;
+    public static final int DEFAULT_SEARCH_POOL_QUEUE = 1000;
+    public static final String SEARCH_POOL_PREFIX = "plugins.semantic.inference.search_pool";
 
     public static List<Setting<?>> all() {
-        return List.of(INFERENCE_THREADS, EMBED_BATCH_SIZE, EMBED_MAX_TEXTS, MODELS_MAX_MEMORY, MAX_PASSAGES);
+        return List.of(INFERENCE_THREADS, EMBED_BATCH_SIZE, EMBED_MAX_TEXTS, MODELS_MAX_MEMORY, MAX_PASSAGES, MAX_TEXT_CHARS, INGEST_CALL_TOKENS, QUERY_CACHE_SIZE);
     }
 
     static int inferenceThreads(Settings settings) {

@@ -12,23 +12,59 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node's single door to its embedding models: every caller (REST, query rewrite, ingest) embeds through it, so
- * inference always runs on the bounded {@value #THREAD_POOL} pool and is counted in {@link ModelStats}. A full pool
- * rejects the call with a 429, never queues without bound. Thread-safe.
+ * inference always runs on a bounded pool and is counted in {@link ModelStats}. A full pool rejects the call with a
+ * 429, never queues without bound. Thread-safe.
+ *
+ * <p>Two lanes, each its own pool: {@link Lane#SEARCH} for what a search waits for (query texts, {@code _rag}'s
+ * sentences, small {@code _embed} calls) and {@link Lane#INGEST} for documents. A query then never waits behind a
+ * bulk's model calls: both lanes run at once on the model's shared session, each call with the threads it is given.
+ * An ingest call is also cut into runs of at most {@code plugins.semantic.inference.ingest_call_tokens} tokens, each
+ * queued behind the others' as it comes, so that several bulks share the lane and none holds it for long.
  */
 public final class EmbeddingService implements Closeable {
 
-    /** The thread pool inference runs on; its size and queue come from {@code plugins.semantic.inference.pool.*}. */
+    /** The pool of {@link Lane#INGEST}; its size and queue come from {@code plugins.semantic.inference.pool.*}. */
     public static final String THREAD_POOL = "semantic_inference";
+    /** The pool of {@link Lane#SEARCH}; {@code plugins.semantic.inference.search_pool.*}. */
+    public static final String SEARCH_THREAD_POOL = "semantic_search_inference";
+
+    /** Which pool a call runs on: what a search waits for, or what indexing does. */
+    public enum Lane {
+        SEARCH(SEARCH_THREAD_POOL),
+        INGEST(THREAD_POOL);
+
+        private final String pool;
+
+        Lane(String pool) {
+            this.pool = pool;
+        }
+
+        public String pool() {
+            return pool;
+        }
+    }
 
     private final ModelRegistry registry;
     private final ThreadPool threadPool;
     private final int batchSize;
+    private final int ingestCallTokens;
+    private final QueryVectorCache queryCache;
     private final Map<String, ModelStats> stats = new ConcurrentHashMap<>();
 
     public EmbeddingService(ModelRegistry registry, ThreadPool threadPool, int batchSize) {
+        this(registry, threadPool, batchSize, Integer.MAX_VALUE, new QueryVectorCache(0));
+    }
+
+    /**
+     * @param ingestCallTokens most tokens one run of an ingest call embeds
+     * @param queryCache       the vectors of query texts embedded lately
+     */
+    public EmbeddingService(ModelRegistry registry, ThreadPool threadPool, int batchSize, int ingestCallTokens, QueryVectorCache queryCache) {
         this.registry = registry;
         this.threadPool = threadPool;
         this.batchSize = batchSize;
+        this.ingestCallTokens = ingestCallTokens;
+        this.queryCache = queryCache;
         for (String name : registry.modelNames()) {
             stats.put(name, new ModelStats());
         }
@@ -47,16 +83,55 @@ public final class EmbeddingService implements Closeable {
         return name == null ? registry.defaultModel() : registry.get(name);
     }
 
+    /** Embeds documents' texts on the {@link Lane#INGEST} lane; see {@link #embed(EmbeddingModel, InputType, List, Lane, ActionListener)}. */
+    public void embed(EmbeddingModel model, InputType type, List<String> texts, ActionListener<float[][]> listener) {
+        embed(model, type, texts, Lane.INGEST, listener);
+    }
+
     /**
-     * Embeds {@code texts} with {@code model} on the inference pool and answers {@code listener} there, with one
+     * Embeds {@code texts} with {@code model} on the pool of {@code lane} and answers {@code listener} there, with one
      * vector per text in the order given.
      */
-    public void embed(EmbeddingModel model, InputType type, List<String> texts, ActionListener<float[][]> listener) {
+    public void embed(EmbeddingModel model, InputType type, List<String> texts, Lane lane, ActionListener<float[][]> listener) {
         ModelStats modelStats = stats(model.name());
-        threadPool.executor(THREAD_POOL).execute(new ActionRunnable<>(listener) {
+        submit(lane, modelStats, listener, () -> {
+            List<TokenizedText> tokenized = new ArrayList<>(texts.size());
+            for (String text : texts) {
+                tokenized.add(model.tokenize(text, type));
+            }
+            if (lane == Lane.SEARCH) {
+                listener.onResponse(embedNow(model, tokenized, modelStats));
+            } else {
+                new IngestRuns(model, tokenized, modelStats, listener).runNext();
+            }
+        });
+    }
+
+    /**
+     * The vector of one query text on the {@link Lane#SEARCH} lane, from the query cache when the node embedded that
+     * text lately with this model (then answered on the calling thread, without a model call).
+     */
+    public void embedQuery(EmbeddingModel model, String text, ActionListener<float[]> listener) {
+        float[] cached = queryCache.get(model, InputType.QUERY, text);
+        if (cached != null) {
+            listener.onResponse(cached);
+            return;
+        }
+        embed(model, InputType.QUERY, List.of(text), Lane.SEARCH, ActionListener.map(listener, vectors -> {
+            queryCache.put(model, InputType.QUERY, text, vectors[0]);
+            return vectors[0];
+        }));
+    }
+
+    public QueryVectorCache.Stats queryCacheStats() {
+        return queryCache.stats();
+    }
+
+    private <T> void submit(Lane lane, ModelStats modelStats, ActionListener<T> listener, Runnable work) {
+        threadPool.executor(lane.pool()).execute(new ActionRunnable<T>(listener) {
             @Override
             protected void doRun() {
-                listener.onResponse(embedNow(model, type, texts, modelStats));
+                work.run();
             }
 
             @Override
@@ -67,15 +142,49 @@ public final class EmbeddingService implements Closeable {
         });
     }
 
-    private float[][] embedNow(EmbeddingModel model, InputType type, List<String> texts, ModelStats modelStats) {
+    /**
+     * One ingest call cut into runs of at most {@code ingestCallTokens} tokens (a text is never split): each run is a
+     * task of its own, queued when the one before ends, so that other callers' runs interleave with it.
+     */
+    private final class IngestRuns {
+        private final EmbeddingModel model;
+        private final List<TokenizedText> tokenized;
+        private final ModelStats modelStats;
+        private final ActionListener<float[][]> listener;
+        private final float[][] vectors;
+        private int next;
+
+        IngestRuns(EmbeddingModel model, List<TokenizedText> tokenized, ModelStats modelStats, ActionListener<float[][]> listener) {
+            this.model = model;
+            this.tokenized = tokenized;
+            this.modelStats = modelStats;
+            this.listener = listener;
+            this.vectors = new float[tokenized.size()][];
+        }
+
+        /** Embeds the next run on this thread, then queues the one after it, or answers. Confined to one run at a time. */
+        void runNext() {
+            int from = next;
+            long tokens = 0;
+            while (next < tokenized.size() && (next == from || tokens + tokenized.get(next).length() <= ingestCallTokens)) {
+                tokens += tokenized.get(next++).length();
+            }
+            float[][] run = embedNow(model, tokenized.subList(from, next), modelStats);
+            System.arraycopy(run, 0, vectors, from, run.length);
+            if (next == tokenized.size()) {
+                listener.onResponse(vectors);
+            } else {
+                submit(Lane.INGEST, modelStats, listener, this::runNext);
+            }
+        }
+    }
+
+    private float[][] embedNow(EmbeddingModel model, List<TokenizedText> tokenized, ModelStats modelStats) {
         long start = System.nanoTime();
         try {
-            List<TokenizedText> tokenized = new ArrayList<>(texts.size());
             long tokens = 0;
-            for (String text : texts) {
-                TokenizedText t = model.tokenize(text, type);
+            for (TokenizedText t : tokenized) {
                 tokens += t.length();
-                tokenized.add(t);
             }
             // [0]: batches the model ran, [1]: the token positions they held, padding included.
             long[] run = new long[2];
@@ -83,7 +192,7 @@ public final class EmbeddingService implements Closeable {
                 run[0]++;
                 run[1] += paddedTokens;
             });
-            modelStats.recordSuccess(texts.size(), tokens, run[0], run[1], System.nanoTime() - start);
+            modelStats.recordSuccess(tokenized.size(), tokens, run[0], run[1], System.nanoTime() - start);
             return vectors;
         } catch (RuntimeException e) {
             modelStats.recordFailure();

@@ -54,17 +54,20 @@ public final class SemanticStatsAction extends ActionType<SemanticStatsAction.Re
     public static final class NodeResponse extends BaseNodeResponse implements ToXContentFragment {
         private final Map<String, ModelStats.Snapshot> models;
         private final long maxModelBytes;
+        private final QueryVectorCache.Stats queryCache;
 
-        public NodeResponse(DiscoveryNode node, Map<String, ModelStats.Snapshot> models, long maxModelBytes) {
+        public NodeResponse(DiscoveryNode node, Map<String, ModelStats.Snapshot> models, long maxModelBytes, QueryVectorCache.Stats queryCache) {
             super(node);
             this.models = models;
             this.maxModelBytes = maxModelBytes;
+            this.queryCache = queryCache;
         }
 
         public NodeResponse(StreamInput in) throws IOException {
             super(in);
             models = in.readOrderedMap(StreamInput::readString, ModelStats.Snapshot::readFrom);
             maxModelBytes = in.readVLong();
+            queryCache = QueryVectorCache.Stats.readFrom(in);
         }
 
         @Override
@@ -72,6 +75,11 @@ public final class SemanticStatsAction extends ActionType<SemanticStatsAction.Re
             super.writeTo(out);
             out.writeMap(models, StreamOutput::writeString, (o, s) -> s.writeTo(o));
             out.writeVLong(maxModelBytes);
+            queryCache.writeTo(out);
+        }
+
+        public QueryVectorCache.Stats queryCache() {
+            return queryCache;
         }
 
         public Map<String, ModelStats.Snapshot> models() {
@@ -92,6 +100,7 @@ public final class SemanticStatsAction extends ActionType<SemanticStatsAction.Re
             builder.endObject();
             builder.field("models_bytes", total);
             builder.field("models_max_bytes", maxModelBytes);
+            queryCache.toXContent(builder, params);
             return builder;
         }
     }

@@ -74,6 +74,6 @@ public class TransportSemanticStatsAction extends TransportNodesAction<
         for (String name : embeddings.registry().modelNames()) {
             models.put(name, embeddings.stats(name).snapshot(embeddings.registry().get(name).modelBytes()));
         }
-        return new SemanticStatsAction.NodeResponse(clusterService.localNode(), models, maxModelBytes);
+        return new SemanticStatsAction.NodeResponse(clusterService.localNode(), models, maxModelBytes, embeddings.queryCacheStats());
     }
 }

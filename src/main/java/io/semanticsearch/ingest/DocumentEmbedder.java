@@ -31,19 +31,25 @@ final class DocumentEmbedder {
     // Two: one model call running and the next queued behind it, so the inference thread never waits for this request.
     private static final int SUB_BATCHES_IN_FLIGHT = 2;
 
+    /**
+     * What one field of one document may give to embed, checked before any of it is: its characters (before it is
+     * cut, which costs time in proportion) and its passages (after).
+     */
+    record Limits(int maxChars, int maxPassages) {}
+
     private final int batchSize;
-    private final int maxPassages;
+    private final Limits limits;
     @Nullable
     private final StoredTargets storedTargets;
 
     /**
      * @param batchSize     documents per model call of a bulk
-     * @param maxPassages   most texts one field of one document may give to embed; more fails that document first
+     * @param limits        what one field of one document may give to embed; more fails that document first
      * @param storedTargets where stored documents are read for reuse; null to embed every field that has no value yet
      */
-    DocumentEmbedder(int batchSize, int maxPassages, @Nullable StoredTargets storedTargets) {
+    DocumentEmbedder(int batchSize, Limits limits, @Nullable StoredTargets storedTargets) {
         this.batchSize = batchSize;
-        this.maxPassages = maxPassages;
+        this.limits = limits;
         this.storedTargets = storedTargets;
     }
 
@@ -188,11 +194,17 @@ final class DocumentEmbedder {
     private void prepare(EmbedDocument document, Map<ModelKey, ModelCall> calls) {
         List<TextEmbedder.Pending> pendings = new ArrayList<>(document.fields.size());
         for (EmbedField field : document.fields) {
+            if (field.value == null && field.textLength() > limits.maxChars()) {
+                throw new IllegalArgumentException(
+                    "field [" + field.source + "] holds [" + field.textLength() + "] characters, more than the [" + limits.maxChars()
+                        + "] of [plugins.semantic.ingest.max_text_chars]; split the document, or raise the setting"
+                );
+            }
             TextEmbedder.Pending pending = field.value == null ? field.embedder.prepare(field.text) : null;
-            if (pending != null && pending.texts().size() > maxPassages) {
+            if (pending != null && pending.texts().size() > limits.maxPassages()) {
                 throw new IllegalArgumentException(
                     "field [" + field.source + "] makes [" + pending.texts().size() + "] passages to embed, more than the ["
-                        + maxPassages + "] of [plugins.semantic.ingest.max_passages_per_document]; split the document, raise "
+                        + limits.maxPassages() + "] of [plugins.semantic.ingest.max_passages_per_document]; split the document, raise "
                         + "[chunking.max_tokens], or raise the setting"
                 );
             }

@@ -34,16 +34,16 @@ public final class SemanticEmbedProcessorFactory implements Processor.Factory {
 
     private final Supplier<EmbeddingService> embeddings;
     private final Client client;
-    private final int maxPassages;
+    private final DocumentEmbedder.Limits limits;
 
     /**
      * @param embeddings the node's embedding service; a supplier because OpenSearch asks for processors before it
      *                   creates the plugin's components
      */
-    public SemanticEmbedProcessorFactory(Supplier<EmbeddingService> embeddings, Client client, int maxPassages) {
+    public SemanticEmbedProcessorFactory(Supplier<EmbeddingService> embeddings, Client client, int maxChars, int maxPassages) {
         this.embeddings = embeddings;
         this.client = client;
-        this.maxPassages = maxPassages;
+        this.limits = new DocumentEmbedder.Limits(maxChars, maxPassages);
     }
 
     @Override
@@ -86,7 +86,7 @@ public final class SemanticEmbedProcessorFactory implements Processor.Factory {
             fieldMap,
             ignoreMissing,
             new TextEmbedder(service, model, inputType, chunker),
-            new DocumentEmbedder(batchSize, maxPassages, storedTargets)
+            new DocumentEmbedder(batchSize, limits, storedTargets)
         );
     }
 

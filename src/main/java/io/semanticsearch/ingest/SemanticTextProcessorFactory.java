@@ -29,14 +29,14 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
     private final Supplier<EmbeddingService> embeddings;
     private final Client client;
     private final String nodeName;
-    private final int maxPassages;
+    private final DocumentEmbedder.Limits limits;
 
-    public SemanticTextProcessorFactory(Supplier<EmbeddingService> embeddings, Client client, String nodeName, int maxPassages) {
+    public SemanticTextProcessorFactory(Supplier<EmbeddingService> embeddings, Client client, String nodeName, int maxChars, int maxPassages) {
         super(SemanticTextProcessor.TYPE);
         this.embeddings = embeddings;
         this.client = client;
         this.nodeName = nodeName;
-        this.maxPassages = maxPassages;
+        this.limits = new DocumentEmbedder.Limits(maxChars, maxPassages);
     }
 
     @Override
@@ -67,7 +67,7 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
             tag,
             description,
             targets,
-            new DocumentEmbedder(SemanticEmbedProcessor.DEFAULT_BATCH_SIZE, maxPassages, new StoredTargets(client, includes))
+            new DocumentEmbedder(SemanticEmbedProcessor.DEFAULT_BATCH_SIZE, limits, new StoredTargets(client, includes))
         );
     }
 

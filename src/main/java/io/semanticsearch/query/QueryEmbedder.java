@@ -2,7 +2,6 @@ package io.semanticsearch.query;
 
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
-import io.semanticsearch.embed.InputType;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
@@ -63,7 +62,7 @@ public final class QueryEmbedder {
      */
     public void embed(EmbeddingModel model, String text, ActionListener<float[]> listener) {
         ActionListener<float[]> onSearchPool = new ThreadedActionListener<>(logger, threadPool, ThreadPool.Names.SEARCH, listener, false);
-        embeddings.embed(model, InputType.QUERY, List.of(text), ActionListener.map(onSearchPool, vectors -> vectors[0]));
+        embeddings.embedQuery(model, text, onSearchPool);
     }
 
     /**

@@ -81,19 +81,18 @@ public final class ExtractiveAnswerer {
         // One call for the sentences and their windows: the pool batches them together.
         List<String> texts = new ArrayList<>(candidates.stream().map(Candidate::text).toList());
         candidates.stream().map(Candidate::window).filter(Objects::nonNull).forEach(texts::add);
-        embeddings.embed(
+        embeddings.embedQuery(
             model,
-            InputType.QUERY,
-            List.of(question),
+            question,
             ActionListener.wrap(
-                questionVector -> embeddings.embed(model, InputType.PASSAGE, texts, ActionListener.wrap(vectors -> {
+                questionVector -> embeddings.embed(model, InputType.PASSAGE, texts, EmbeddingService.Lane.SEARCH, ActionListener.wrap(vectors -> {
                     float[][] sentences = Arrays.copyOf(vectors, candidates.size());
                     float[][] windows = new float[candidates.size()][];
                     int next = candidates.size();
                     for (int i = 0; i < candidates.size(); i++) {
                         windows[i] = candidates.get(i).window() == null ? null : vectors[next++];
                     }
-                    listener.onResponse(compose(candidates, questionVector[0], sentences, windows, minScore));
+                    listener.onResponse(compose(candidates, questionVector, sentences, windows, minScore));
                 }, listener::onFailure)),
                 listener::onFailure
             )

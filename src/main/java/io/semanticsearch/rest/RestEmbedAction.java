@@ -20,6 +20,9 @@ import java.util.function.IntSupplier;
 /** {@code POST /_plugins/_semantic/_embed}: texts in, vectors out, with the model of your choice. */
 public class RestEmbedAction extends BaseRestHandler {
 
+    /** {@code _embed} calls of at most this many texts take the search lane. */
+    static final int SEARCH_LANE_TEXTS = 16;
+
     private final EmbeddingService embeddings;
     private final IntSupplier maxTexts;
 
@@ -48,7 +51,9 @@ public class RestEmbedAction extends BaseRestHandler {
         }
         EmbedRequest embed = EmbedRequest.parse(request.contentOrSourceParamParser().map(), maxTexts.getAsInt());
         EmbeddingModel model = embeddings.model(embed.model());
-        return channel -> embeddings.embed(model, embed.inputType(), embed.texts(), new RestBuilderListener<>(channel) {
+        // A few texts are what a search or an application waits for; many are indexing work.
+        EmbeddingService.Lane lane = embed.texts().size() <= SEARCH_LANE_TEXTS ? EmbeddingService.Lane.SEARCH : EmbeddingService.Lane.INGEST;
+        return channel -> embeddings.embed(model, embed.inputType(), embed.texts(), lane, new RestBuilderListener<>(channel) {
             @Override
             public RestResponse buildResponse(float[][] vectors, XContentBuilder builder) throws IOException {
                 builder.startObject();

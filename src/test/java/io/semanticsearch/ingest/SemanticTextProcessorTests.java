@@ -169,6 +169,22 @@ public class SemanticTextProcessorTests extends OpenSearchTestCase {
         assertEquals("only the good document was embedded", texts + 1, embeddings.service.stats(ModelFixtures.MINILM).texts());
     }
 
+    public void testTooLongATextFailsBeforeItIsCut() {
+        SemanticTextProcessor processor = new SemanticTextProcessorFactory(() -> embeddings.service, client, "test-node", 40, 1000).newProcessor(
+            null,
+            null,
+            Map.of(SystemIngestPipelineConfigKeys.INDEX_MAPPINGS, mapping("body", "{}"))
+        );
+        long texts = embeddings.service.stats(ModelFixtures.MINILM).texts();
+        Exception e = executeFailing(processor, new HashMap<>(Map.of("body", RSYNC)));
+        assertEquals(
+            "field [body] holds [" + RSYNC.length() + "] characters, more than the [40] of [plugins.semantic.ingest.max_text_chars]; "
+                + "split the document, or raise the setting",
+            e.getMessage()
+        );
+        assertEquals(texts, embeddings.service.stats(ModelFixtures.MINILM).texts());
+    }
+
     public void testAModelOfOtherFilesOrNoneFailsTheDocumentsNamingTheNodeAndTheFingerprints() {
         Map<String, Object> foreign = parse(
             "{\"properties\": {\"body\": {\"type\": \"semantic_text\", \"model\": \"" + ModelFixtures.MINILM
@@ -227,7 +243,7 @@ public class SemanticTextProcessorTests extends OpenSearchTestCase {
     }
 
     private static SemanticTextProcessorFactory factory(int maxPassages) {
-        return new SemanticTextProcessorFactory(() -> embeddings.service, client, "test-node", maxPassages);
+        return new SemanticTextProcessorFactory(() -> embeddings.service, client, "test-node", 1_000_000, maxPassages);
     }
 
     private static SemanticTextProcessor processor(String mapping) {

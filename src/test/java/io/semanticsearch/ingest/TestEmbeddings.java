@@ -4,6 +4,7 @@ import io.semanticsearch.SemanticSettings;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelFixtures;
 import io.semanticsearch.embed.ModelRegistry;
+import io.semanticsearch.embed.QueryVectorCache;
 
 import org.opensearch.common.settings.Settings;
 import org.opensearch.threadpool.FixedExecutorBuilder;
@@ -21,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class TestEmbeddings implements AutoCloseable {
 
+    /** Small, so that the tests see ingest calls cut into several runs. */
+    static final int INGEST_CALL_TOKENS = 512;
+
     final ThreadPool threadPool;
     final EmbeddingService service;
 
@@ -37,9 +41,16 @@ final class TestEmbeddings implements AutoCloseable {
                 SemanticSettings.DEFAULT_POOL_SIZE,
                 SemanticSettings.DEFAULT_POOL_QUEUE,
                 SemanticSettings.POOL_PREFIX
+            ),
+            new FixedExecutorBuilder(
+                Settings.EMPTY,
+                EmbeddingService.SEARCH_THREAD_POOL,
+                SemanticSettings.DEFAULT_SEARCH_POOL_SIZE,
+                SemanticSettings.DEFAULT_SEARCH_POOL_QUEUE,
+                SemanticSettings.SEARCH_POOL_PREFIX
             )
         );
-        service = new EmbeddingService(registry, threadPool, 32);
+        service = new EmbeddingService(registry, threadPool, 32, INGEST_CALL_TOKENS, new QueryVectorCache(1 << 20));
     }
 
     @Override

@@ -45,7 +45,8 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
         ModelFixtures.modelFolder(root.resolve(ModelFixtures.BGE), ModelFixtures.BGE);
         threadPool = new TestThreadPool(
             "extractive",
-            new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.THREAD_POOL, 1, 100, "plugins.semantic.inference.pool")
+            new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.THREAD_POOL, 1, 100, "plugins.semantic.inference.pool"),
+            new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.SEARCH_THREAD_POOL, 1, 1000, "plugins.semantic.inference.search_pool")
         );
         embeddings = new EmbeddingService(ModelRegistry.load(List.of(new Root(root, Source.BUNDLED)), 2), threadPool, 32);
     }

@@ -1,0 +1,144 @@
+package io.semanticsearch.embed;
+
+import io.semanticsearch.SemanticSettings;
+import io.semanticsearch.embed.EmbeddingService.Lane;
+
+import org.apache.lucene.tests.util.LuceneTestCase.SuppressFileSystems;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.threadpool.FixedExecutorBuilder;
+import org.opensearch.threadpool.TestThreadPool;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** The two inference lanes, the cutting of ingest calls into runs, and the query cache, on the real model. */
+@SuppressFileSystems("ExtrasFS")
+public class EmbeddingServiceTests extends OpenSearchTestCase {
+
+    private static final int INGEST_CALL_TOKENS = 300;
+
+    private static ThreadPool threadPool;
+    private static EmbeddingService service;
+    private static EmbeddingModel model;
+
+    @BeforeClass
+    public static void start() throws Exception {
+        Path root = createTempDir();
+        ModelFixtures.modelFolder(root.resolve(ModelFixtures.MINILM), ModelFixtures.MINILM);
+        threadPool = new TestThreadPool(
+            "embedding-service-tests",
+            new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.THREAD_POOL, 1, 100, SemanticSettings.POOL_PREFIX),
+            new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.SEARCH_THREAD_POOL, 1, 1000, SemanticSettings.SEARCH_POOL_PREFIX)
+        );
+        ModelRegistry registry = ModelRegistry.load(List.of(new ModelRegistry.Root(root, ModelRegistry.Source.BUNDLED)), 1);
+        service = new EmbeddingService(registry, threadPool, 32, INGEST_CALL_TOKENS, new QueryVectorCache(1 << 20));
+        model = registry.get(ModelFixtures.MINILM);
+    }
+
+    @AfterClass
+    public static void stop() {
+        ThreadPool.terminate(threadPool, 10, TimeUnit.SECONDS);
+        service.close();
+        threadPool = null;
+        service = null;
+        model = null;
+    }
+
+    public void testAQueryIsAnsweredWhileTheIngestLaneIsBusy() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch ingestRunning = new CountDownLatch(1);
+        // The ingest lane's one thread is taken, and an ingest call waits behind it.
+        threadPool.executor(EmbeddingService.THREAD_POOL).execute(() -> {
+            ingestRunning.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(ingestRunning.await(10, TimeUnit.SECONDS));
+        CompletableFuture<float[][]> ingest = new CompletableFuture<>();
+        service.embed(model, InputType.PASSAGE, List.of("a document"), Lane.INGEST, ActionListener.wrap(ingest::complete, ingest::completeExceptionally));
+        try {
+            CompletableFuture<float[]> query = new CompletableFuture<>();
+            service.embedQuery(model, "a query while a bulk is embedding " + randomAlphaOfLength(8), ActionListener.wrap(query::complete, query::completeExceptionally));
+            assertEquals(384, query.get(30, TimeUnit.SECONDS).length);
+            assertFalse("the ingest call still waits: the query did not go behind it", ingest.isDone());
+        } finally {
+            release.countDown();
+        }
+        assertEquals(1, ingest.get(30, TimeUnit.SECONDS).length);
+    }
+
+    public void testAnIngestCallIsCutIntoRunsOfBoundedTokensAndGivesTheSameVectors() throws Exception {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            texts.add("Passage number " + i + " of a long document about rotating, compressing and mailing system logs every night.");
+        }
+        long tokens = 0;
+        for (String text : texts) {
+            tokens += model.tokenize(text, InputType.PASSAGE).length();
+        }
+        long requestsBefore = service.stats(ModelFixtures.MINILM).snapshot(0).requests();
+        float[][] cut = embed(texts, Lane.INGEST);
+        long runs = service.stats(ModelFixtures.MINILM).snapshot(0).requests() - requestsBefore;
+        assertTrue("runs " + runs + " for " + tokens + " tokens", runs >= (tokens + INGEST_CALL_TOKENS - 1) / INGEST_CALL_TOKENS);
+        assertTrue(runs > 1);
+        float[][] whole = embed(texts, Lane.SEARCH);
+        for (int i = 0; i < texts.size(); i++) {
+            assertArrayEquals(whole[i], cut[i], 1e-5f);
+        }
+    }
+
+    public void testARepeatedQueryTextComesFromTheCache() throws Exception {
+        String text = "how do I rotate the logs " + randomAlphaOfLength(8);
+        long texts = service.stats(ModelFixtures.MINILM).texts();
+        QueryVectorCache.Stats before = service.queryCacheStats();
+        float[] first = query(text);
+        float[] second = query(text);
+        assertArrayEquals(first, second, 0f);
+        assertEquals("embedded once", texts + 1, service.stats(ModelFixtures.MINILM).texts());
+        QueryVectorCache.Stats after = service.queryCacheStats();
+        assertEquals(before.hits() + 1, after.hits());
+        assertEquals(before.misses() + 1, after.misses());
+        assertEquals(model.embed(List.of(text), InputType.QUERY, 1)[0][0], first[0], 1e-5f);
+        // What the caller does with its copy does not change the cache.
+        second[0] = 42;
+        assertEquals(first[0], query(text)[0], 0f);
+    }
+
+    public void testTheCacheIsBoundedInBytes() {
+        QueryVectorCache cache = new QueryVectorCache(2_000);
+        for (int i = 0; i < 10; i++) {
+            cache.put(model, InputType.QUERY, "text " + i, new float[384]);
+        }
+        QueryVectorCache.Stats stats = cache.stats();
+        assertEquals(1, stats.entries()); // one entry of 384 floats and its key fills most of 2,000 bytes
+        assertEquals(9, stats.evictions());
+        assertTrue(stats.bytes() <= 2_000);
+        assertNull(new QueryVectorCache(0).get(model, InputType.QUERY, "text 9"));
+        assertNotNull(cache.get(model, InputType.QUERY, "text 9"));
+        assertNull("another input type is another entry", cache.get(model, InputType.PASSAGE, "text 9"));
+    }
+
+    private static float[][] embed(List<String> texts, Lane lane) throws Exception {
+        CompletableFuture<float[][]> result = new CompletableFuture<>();
+        service.embed(model, InputType.PASSAGE, texts, lane, ActionListener.wrap(result::complete, result::completeExceptionally));
+        return result.get(60, TimeUnit.SECONDS);
+    }
+
+    private static float[] query(String text) throws Exception {
+        CompletableFuture<float[]> result = new CompletableFuture<>();
+        service.embedQuery(model, text, ActionListener.wrap(result::complete, result::completeExceptionally));
+        return result.get(30, TimeUnit.SECONDS);
+    }
+}
