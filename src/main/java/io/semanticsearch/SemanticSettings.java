@@ -89,6 +89,20 @@ public final class SemanticSettings {
         Property.NodeScope
     );
 
+    /**
+     * Bulk requests a node embeds at once (each with at most two model calls waiting): one more is refused with a 429
+     * at once, rather than waiting behind all of them. Eight bulks of a few hundred documents are a minute or so of
+     * inference on two cores: the most a client should wait before being told to back off. Dynamic.
+     */
+    public static final Setting<Integer> MAX_PENDING_BATCHES = Setting.intSetting(
+        "plugins.semantic.ingest.max_pending_batches",
+        8,
+        1,
+        10_000,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
     /** Memory for the vectors of query texts embedded lately; 0 turns the cache off. */
     public static final Setting<ByteSizeValue> QUERY_CACHE_SIZE = Setting.byteSizeSetting(
         "plugins.semantic.query_cache.size",
@@ -106,7 +120,7 @@ public final class SemanticSettings {
     public static final String SEARCH_POOL_PREFIX = "plugins.semantic.inference.search_pool";
 
     public static List<Setting<?>> all() {
-        return List.of(INFERENCE_THREADS, EMBED_BATCH_SIZE, EMBED_MAX_TEXTS, MODELS_MAX_MEMORY, MAX_PASSAGES, MAX_TEXT_CHARS, INGEST_CALL_TOKENS, QUERY_CACHE_SIZE);
+        return List.of(INFERENCE_THREADS, EMBED_BATCH_SIZE, EMBED_MAX_TEXTS, MODELS_MAX_MEMORY, MAX_PASSAGES, MAX_TEXT_CHARS, MAX_PENDING_BATCHES, INGEST_CALL_TOKENS, QUERY_CACHE_SIZE);
     }
 
     static int inferenceThreads(Settings settings) {

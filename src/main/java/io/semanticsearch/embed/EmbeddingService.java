@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The node's single door to its embedding models: every caller (REST, query rewrite, ingest) embeds through it, so
@@ -50,6 +51,9 @@ public final class EmbeddingService implements Closeable {
     private final int ingestCallTokens;
     private final QueryVectorCache queryCache;
     private final Map<String, ModelStats> stats = new ConcurrentHashMap<>();
+    // Bulk requests being embedded now: admitted up to the backlog bound, released when answered.
+    private final AtomicInteger pendingBatches = new AtomicInteger();
+    private volatile int maxPendingBatches = Integer.MAX_VALUE;
 
     public EmbeddingService(ModelRegistry registry, ThreadPool threadPool, int batchSize) {
         this(registry, threadPool, batchSize, Integer.MAX_VALUE, new QueryVectorCache(0));
@@ -94,7 +98,7 @@ public final class EmbeddingService implements Closeable {
      */
     public void embed(EmbeddingModel model, InputType type, List<String> texts, Lane lane, ActionListener<float[][]> listener) {
         ModelStats modelStats = stats(model.name());
-        submit(lane, modelStats, listener, () -> {
+        submit(lane, false, modelStats, listener, () -> {
             List<TokenizedText> tokenized = new ArrayList<>(texts.size());
             for (String text : texts) {
                 tokenized.add(model.tokenize(text, type));
@@ -123,15 +127,53 @@ public final class EmbeddingService implements Closeable {
         }));
     }
 
+    /** How many bulk requests may be embedded at once on this node ({@code plugins.semantic.ingest.max_pending_batches}). */
+    public void maxPendingBatches(int max) {
+        this.maxPendingBatches = max;
+    }
+
+    /**
+     * Admits one more bulk request into the ingest lane, or says the backlog is full: its documents should then be
+     * answered with a 429 at once rather than wait behind every bulk before them. Each admission must be released.
+     */
+    public boolean admitBatch() {
+        while (true) {
+            int pending = pendingBatches.get();
+            if (pending >= maxPendingBatches) {
+                return false;
+            }
+            if (pendingBatches.compareAndSet(pending, pending + 1)) {
+                return true;
+            }
+        }
+    }
+
+    public void releaseBatch() {
+        pendingBatches.decrementAndGet();
+    }
+
+    public int maxPendingBatchesSetting() {
+        return maxPendingBatches;
+    }
+
     public QueryVectorCache.Stats queryCacheStats() {
         return queryCache.stats();
     }
 
-    private <T> void submit(Lane lane, ModelStats modelStats, ActionListener<T> listener, Runnable work) {
+    /**
+     * @param force skip the queue's bound: for the next run of a call the pool already took, whose first runs would be
+     *              wasted if it were refused now. Only new calls meet the bound, so a full queue refuses new work.
+     */
+    private <T> void submit(Lane lane, boolean force, ModelStats modelStats, ActionListener<T> listener, Runnable work) {
         threadPool.executor(lane.pool()).execute(new ActionRunnable<T>(listener) {
             @Override
             protected void doRun() {
                 work.run();
+            }
+
+            @Override
+            public boolean isForceExecution() {
+                return force;
             }
 
             @Override
@@ -174,7 +216,7 @@ public final class EmbeddingService implements Closeable {
             if (next == tokenized.size()) {
                 listener.onResponse(vectors);
             } else {
-                submit(Lane.INGEST, modelStats, listener, this::runNext);
+                submit(Lane.INGEST, true, modelStats, listener, this::runNext);
             }
         }
     }

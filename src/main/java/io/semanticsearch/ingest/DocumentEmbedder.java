@@ -1,10 +1,12 @@
 package io.semanticsearch.ingest;
 
 import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.InputType;
 
 import org.opensearch.common.Nullable;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 
@@ -37,17 +39,20 @@ final class DocumentEmbedder {
      */
     record Limits(int maxChars, int maxPassages) {}
 
+    private final EmbeddingService service;
     private final int batchSize;
     private final Limits limits;
     @Nullable
     private final StoredTargets storedTargets;
 
     /**
+     * @param service       the node's embedding service, whose ingest backlog every bulk is admitted into
      * @param batchSize     documents per model call of a bulk
      * @param limits        what one field of one document may give to embed; more fails that document first
      * @param storedTargets where stored documents are read for reuse; null to embed every field that has no value yet
      */
-    DocumentEmbedder(int batchSize, Limits limits, @Nullable StoredTargets storedTargets) {
+    DocumentEmbedder(EmbeddingService service, int batchSize, Limits limits, @Nullable StoredTargets storedTargets) {
+        this.service = service;
         this.batchSize = batchSize;
         this.limits = limits;
         this.storedTargets = storedTargets;
@@ -96,13 +101,34 @@ final class DocumentEmbedder {
             handler.accept(List.of());
             return;
         }
+        if (service.admitBatch() == false) {
+            // Waiting behind every bulk already admitted would take minutes: refuse now, the client retries later.
+            OpenSearchRejectedExecutionException rejected = new OpenSearchRejectedExecutionException(
+                "the ingest backlog of this node is full: [" + service.maxPendingBatchesSetting() + "] bulk requests are being embedded "
+                    + "([plugins.semantic.ingest.max_pending_batches]); retry with back-off"
+            );
+            List<IngestDocumentWrapper> results = new ArrayList<>(documents.size());
+            for (EmbedDocument document : documents) {
+                document.failure = document.failure != null ? document.failure : rejected;
+                results.add(document.result());
+            }
+            handler.accept(results);
+            return;
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        Consumer<List<IngestDocumentWrapper>> releasing = results -> {
+            if (released.compareAndSet(false, true)) {
+                service.releaseBatch();
+            }
+            handler.accept(results);
+        };
         List<EmbedDocument> sorted = new ArrayList<>(documents);
         sorted.sort(Comparator.comparingLong(EmbedDocument::textLength));
         List<List<EmbedDocument>> subBatches = new ArrayList<>();
         for (int from = 0; from < sorted.size(); from += batchSize) {
             subBatches.add(sorted.subList(from, Math.min(sorted.size(), from + batchSize)));
         }
-        SubBatchRun run = new SubBatchRun(subBatches, handler);
+        SubBatchRun run = new SubBatchRun(subBatches, releasing);
         for (int i = 0; i < SUB_BATCHES_IN_FLIGHT; i++) {
             run.startNext();
         }

@@ -86,7 +86,7 @@ public final class SemanticEmbedProcessorFactory implements Processor.Factory {
             fieldMap,
             ignoreMissing,
             new TextEmbedder(service, model, inputType, chunker),
-            new DocumentEmbedder(batchSize, limits, storedTargets)
+            new DocumentEmbedder(service, batchSize, limits, storedTargets)
         );
     }
 

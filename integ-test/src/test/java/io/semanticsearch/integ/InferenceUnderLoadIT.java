@@ -75,6 +75,52 @@ public class InferenceUnderLoadIT {
     }
 
     @Test
+    public void aFullIngestBacklogAnswersNewBulkItemsWith429WhileSearchesAreServed() throws Exception {
+        // A backlog of one bulk, for this test only (the setting is dynamic).
+        assertEquals(200, node.put("/_cluster/settings", "{\"transient\": {\"plugins.semantic.ingest.max_pending_batches\": 1}}").status());
+        try {
+            refusedWhileTheFirstBulkEmbeds();
+        } finally {
+            node.put("/_cluster/settings", "{\"transient\": {\"plugins.semantic.ingest.max_pending_batches\": null}}");
+        }
+    }
+
+    private void refusedWhileTheFirstBulkEmbeds() throws Exception {
+        long before = ingestTexts();
+        CompletableFuture<LocalNode.Response> first = CompletableFuture.supplyAsync(() -> node.post("/busy/_bulk", longBulk("first", 300)));
+        for (int i = 0; i < 600 && ingestTexts() == before && first.isDone() == false; i++) {
+            Thread.sleep(50);
+        }
+        assertFalse("the first bulk was over before the test could send another", first.isDone());
+
+        JsonNode second = node.post("/busy/_bulk", longBulk("second", 10)).json();
+        assertTrue(second.toString().substring(0, 300), second.path("errors").asBoolean());
+        for (JsonNode item : second.path("items")) {
+            assertEquals(item.toString(), 429, item.path("index").path("status").asInt());
+            assertEquals("rejected_execution_exception", item.path("index").path("error").path("type").asText());
+            assertTrue(item.toString(), item.path("index").path("error").path("reason").asText().contains("[plugins.semantic.ingest.max_pending_batches]"));
+        }
+        LocalNode.Response search = node.post(
+            "/busy/_search",
+            "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy files " + System.nanoTime() + "\"}}}"
+        );
+        assertEquals(search.toString(), 200, search.status());
+
+        // The bulk that was admitted loses nothing.
+        JsonNode firstResponse = first.get(5, TimeUnit.MINUTES).json();
+        assertFalse(firstResponse.toString().substring(0, 300), firstResponse.path("errors").asBoolean());
+    }
+
+    private static String longBulk(String prefix, int documents) {
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < documents; i++) {
+            bulk.append("{\"index\": {\"_id\": \"").append(prefix).append('-').append(i).append("\"}}\n");
+            bulk.append("{\"body\": ").append(JSON.valueToTree(prefix + " " + i + ": " + PARAGRAPH.repeat(4)).toString()).append("}\n");
+        }
+        return bulk.toString();
+    }
+
+    @Test
     public void aRepeatedQueryTextComesFromTheCache() {
         node.post("/busy/_refresh", ""); // the other test's bulk may still be turning visible
         String query = "{\"_source\": false, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"secure file copy "
