@@ -1,9 +1,11 @@
 package io.semanticsearch;
 
+import io.semanticsearch.embed.EmbedAction;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
 import io.semanticsearch.embed.QueryVectorCache;
 import io.semanticsearch.embed.SemanticStatsAction;
+import io.semanticsearch.embed.TransportEmbedAction;
 import io.semanticsearch.embed.TransportSemanticStatsAction;
 import io.semanticsearch.ingest.SemanticEmbedProcessor;
 import io.semanticsearch.ingest.SemanticEmbedProcessorFactory;
@@ -200,7 +202,10 @@ public class SemanticSearchPlugin extends Plugin
 
     @Override
     public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
-        return List.of(new ActionHandler<>(SemanticStatsAction.INSTANCE, TransportSemanticStatsAction.class));
+        return List.of(
+            new ActionHandler<>(SemanticStatsAction.INSTANCE, TransportSemanticStatsAction.class),
+            new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class)
+        );
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.semanticsearch.embed;
 
 import org.opensearch.action.ActionRunnable;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.tasks.TaskCancelledException;
 import org.opensearch.threadpool.ThreadPool;
 
 import java.io.Closeable;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * The node's single door to its embedding models: every caller (REST, query rewrite, ingest) embeds through it, so
@@ -97,8 +99,28 @@ public final class EmbeddingService implements Closeable {
      * vector per text in the order given.
      */
     public void embed(EmbeddingModel model, InputType type, List<String> texts, Lane lane, ActionListener<float[][]> listener) {
+        embed(model, type, texts, lane, () -> false, listener);
+    }
+
+    /**
+     * As {@link #embed(EmbeddingModel, InputType, List, Lane, ActionListener)}, for a caller that may give up (a
+     * cancelled task, a closed connection): {@code cancelled} is asked before each model run, and once it says yes
+     * the call runs no more and fails with a {@link TaskCancelledException}, leaving the lane to the others.
+     */
+    public void embed(
+        EmbeddingModel model,
+        InputType type,
+        List<String> texts,
+        Lane lane,
+        BooleanSupplier cancelled,
+        ActionListener<float[][]> listener
+    ) {
         ModelStats modelStats = stats(model.name());
         submit(lane, false, modelStats, listener, () -> {
+            if (cancelled.getAsBoolean()) {
+                listener.onFailure(new TaskCancelledException("the embedding call was cancelled before it ran"));
+                return;
+            }
             List<TokenizedText> tokenized = new ArrayList<>(texts.size());
             for (String text : texts) {
                 tokenized.add(model.tokenize(text, type));
@@ -106,7 +128,7 @@ public final class EmbeddingService implements Closeable {
             if (lane == Lane.SEARCH) {
                 listener.onResponse(embedNow(model, tokenized, modelStats));
             } else {
-                new IngestRuns(model, tokenized, modelStats, listener).runNext();
+                new IngestRuns(model, tokenized, modelStats, cancelled, listener).runNext();
             }
         });
     }
@@ -192,20 +214,33 @@ public final class EmbeddingService implements Closeable {
         private final EmbeddingModel model;
         private final List<TokenizedText> tokenized;
         private final ModelStats modelStats;
+        private final BooleanSupplier cancelled;
         private final ActionListener<float[][]> listener;
         private final float[][] vectors;
         private int next;
 
-        IngestRuns(EmbeddingModel model, List<TokenizedText> tokenized, ModelStats modelStats, ActionListener<float[][]> listener) {
+        IngestRuns(
+            EmbeddingModel model,
+            List<TokenizedText> tokenized,
+            ModelStats modelStats,
+            BooleanSupplier cancelled,
+            ActionListener<float[][]> listener
+        ) {
             this.model = model;
             this.tokenized = tokenized;
             this.modelStats = modelStats;
+            this.cancelled = cancelled;
             this.listener = listener;
             this.vectors = new float[tokenized.size()][];
         }
 
         /** Embeds the next run on this thread, then queues the one after it, or answers. Confined to one run at a time. */
         void runNext() {
+            if (next > 0 && cancelled.getAsBoolean()) {
+                listener.onFailure(new TaskCancelledException("the embedding call was cancelled after [" + next + "] of its ["
+                    + tokenized.size() + "] texts"));
+                return;
+            }
             int from = next;
             long tokens = 0;
             while (next < tokenized.size() && (next == from || tokens + tokenized.get(next).length() <= ingestCallTokens)) {

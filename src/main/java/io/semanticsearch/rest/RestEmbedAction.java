@@ -1,16 +1,13 @@
 package io.semanticsearch.rest;
 
 import io.semanticsearch.SemanticSearchPlugin;
-import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.embed.EmbedAction;
 import io.semanticsearch.embed.EmbeddingService;
 
-import org.opensearch.core.rest.RestStatus;
-import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.rest.BaseRestHandler;
-import org.opensearch.rest.BytesRestResponse;
 import org.opensearch.rest.RestRequest;
-import org.opensearch.rest.RestResponse;
-import org.opensearch.rest.action.RestBuilderListener;
+import org.opensearch.rest.action.RestCancellableNodeClient;
+import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
 import java.io.IOException;
@@ -19,9 +16,6 @@ import java.util.function.IntSupplier;
 
 /** {@code POST /_plugins/_semantic/_embed}: texts in, vectors out, with the model of your choice. */
 public class RestEmbedAction extends BaseRestHandler {
-
-    /** {@code _embed} calls of at most this many texts take the search lane. */
-    static final int SEARCH_LANE_TEXTS = 16;
 
     private final EmbeddingService embeddings;
     private final IntSupplier maxTexts;
@@ -50,23 +44,14 @@ public class RestEmbedAction extends BaseRestHandler {
             throw new IllegalArgumentException("[_embed] needs a body such as {\"texts\": [\"some text\"]}");
         }
         EmbedRequest embed = EmbedRequest.parse(request.contentOrSourceParamParser().map(), maxTexts.getAsInt());
-        EmbeddingModel model = embeddings.model(embed.model());
-        // A few texts are what a search or an application waits for; many are indexing work.
-        EmbeddingService.Lane lane = embed.texts().size() <= SEARCH_LANE_TEXTS ? EmbeddingService.Lane.SEARCH : EmbeddingService.Lane.INGEST;
-        return channel -> embeddings.embed(model, embed.inputType(), embed.texts(), lane, new RestBuilderListener<>(channel) {
-            @Override
-            public RestResponse buildResponse(float[][] vectors, XContentBuilder builder) throws IOException {
-                builder.startObject();
-                builder.field("model", model.name());
-                builder.field("dims", model.dims());
-                builder.startArray("embeddings");
-                for (float[] vector : vectors) {
-                    builder.value(vector);
-                }
-                builder.endArray();
-                builder.endObject();
-                return new BytesRestResponse(RestStatus.OK, builder);
-            }
-        });
+        // Checked here too, so that an unknown model is a 400 before any task starts.
+        embeddings.model(embed.model());
+        EmbedAction.Request action = new EmbedAction.Request(embed.model(), embed.inputType(), embed.texts());
+        // A task of its own, cancelled when the client closes its connection.
+        return channel -> new RestCancellableNodeClient(client, request.getHttpChannel()).execute(
+            EmbedAction.INSTANCE,
+            action,
+            new RestToXContentListener<>(channel)
+        );
     }
 }

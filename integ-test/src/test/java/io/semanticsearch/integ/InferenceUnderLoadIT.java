@@ -121,6 +121,72 @@ public class InferenceUnderLoadIT {
     }
 
     @Test
+    public void aCancelledEmbedStopsAndLeavesTheLane() throws Exception {
+        String body = embedBody("cancel");
+        long before = ingestTexts();
+        CompletableFuture<LocalNode.Response> call = CompletableFuture.supplyAsync(() -> node.post("/_plugins/_semantic/_embed", body));
+        JsonNode task = awaitEmbedTask();
+        assertTrue(task.toString(), task.path("cancellable").asBoolean());
+        assertEquals(200, node.post("/_tasks/_cancel?actions=" + EMBED_ACTION, "").status());
+
+        LocalNode.Response response = call.get(2, TimeUnit.MINUTES);
+        assertTrue(response.toString(), response.status() >= 400 && response.body().contains("cancelled"));
+        assertTrue("the runs after the cancellation were skipped", ingestTexts() - before < EMBED_TEXTS);
+        assertNoEmbedTask();
+    }
+
+    @Test
+    public void aClosedConnectionCancelsItsEmbed() throws Exception {
+        byte[] body = embedBody("closed").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long before = ingestTexts();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.httpPort())) {
+            String head = "POST /_plugins/_semantic/_embed HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(body);
+            socket.getOutputStream().flush();
+            awaitEmbedTask();
+        } // the client goes away
+        assertNoEmbedTask();
+        assertTrue("the runs after the connection closed were skipped", ingestTexts() - before < EMBED_TEXTS);
+    }
+
+    private static final String EMBED_ACTION = "cluster:admin/semantic/embed";
+    private static final int EMBED_TEXTS = 200;
+
+    /** Enough long texts for the ingest lane to cut the call into several runs of a second or so. */
+    private static String embedBody(String prefix) {
+        StringBuilder texts = new StringBuilder();
+        for (int i = 0; i < EMBED_TEXTS; i++) {
+            texts.append(i == 0 ? "" : ", ").append(JSON.valueToTree(prefix + " " + i + " " + PARAGRAPH.repeat(3)).toString());
+        }
+        return "{\"texts\": [" + texts + "]}";
+    }
+
+    private static JsonNode awaitEmbedTask() throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            JsonNode nodes = node.get("/_tasks?detailed=true&actions=" + EMBED_ACTION).json().path("nodes");
+            for (JsonNode n : nodes) {
+                for (JsonNode task : n.path("tasks")) {
+                    return task;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no [" + EMBED_ACTION + "] task appeared");
+    }
+
+    private static void assertNoEmbedTask() throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            if (node.get("/_tasks?actions=" + EMBED_ACTION).json().path("nodes").size() == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the [" + EMBED_ACTION + "] task is still there: " + node.get("/_tasks?actions=" + EMBED_ACTION).body());
+    }
+
+    @Test
     public void aRepeatedQueryTextComesFromTheCache() {
         node.post("/busy/_refresh", ""); // the other test's bulk may still be turning visible
         String query = "{\"_source\": false, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"secure file copy "
