@@ -36,7 +36,9 @@ final class PassageQueryRewrite {
         if (query.filter() != null) {
             passages.filter(new DocumentFilterQueryBuilder(query.filter()));
         }
-        InnerHitBuilder innerHits = new InnerHitBuilder(query.fieldName()).setSize(PASSAGES_PER_HIT)
+        // Named after the field, or the query's _name: two semantic queries on one field in a request need names apart.
+        String name = query.queryName() != null ? query.queryName() : query.fieldName();
+        InnerHitBuilder innerHits = new InnerHitBuilder(name).setSize(PASSAGES_PER_HIT)
             .setFetchSourceContext(new FetchSourceContext(true, null, new String[] { field.vectorField() }));
         NestedQueryBuilder nested = new NestedQueryBuilder(field.passagesPath(), passages, ScoreMode.Max).innerHit(innerHits);
         nested.boost(query.boost());

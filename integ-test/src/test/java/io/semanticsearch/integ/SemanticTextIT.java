@@ -181,6 +181,14 @@ public class SemanticTextIT {
             + (best - 1e-4) + "}}");
         assertEquals(above.toString(), 1, above.size());
 
+        // Two semantic queries on the field in one request, each with its _name: each names its passages.
+        JsonNode both = search("options", """
+            {"bool": {"should": [
+              {"semantic": {"field": "body", "query": "virus scanner", "_name": "virus"}},
+              {"semantic": {"field": "body", "query": "copy files", "_name": "copy"}}]}}""");
+        assertEquals(both.toString(), 3, both.size());
+        assertTrue(both.toString(), both.path(0).path("inner_hits").has("virus") && both.path(0).path("inner_hits").has("copy"));
+
         // like: the document's passages stand for it; it finds itself first.
         JsonNode like = search("options", "{\"semantic\": {\"field\": \"body\", \"like\": {\"_id\": \"rsync\"}}}");
         assertEquals(like.toString(), "rsync", like.path(0).path("_id").asText());
