@@ -20,7 +20,9 @@ import io.semanticsearch.query.SemanticQueryBuilder;
 import io.semanticsearch.rag.LlmConnectors;
 import io.semanticsearch.rag.LlmSettings;
 import io.semanticsearch.rag.OpenAiChatClient;
+import io.semanticsearch.rag.RagAction;
 import io.semanticsearch.rag.RagService;
+import io.semanticsearch.rag.TransportRagAction;
 import io.semanticsearch.rest.RestEmbedAction;
 import io.semanticsearch.rest.RestModelsAction;
 import io.semanticsearch.rest.RestPluginInfoAction;
@@ -204,7 +206,8 @@ public class SemanticSearchPlugin extends Plugin
     public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
         return List.of(
             new ActionHandler<>(SemanticStatsAction.INSTANCE, TransportSemanticStatsAction.class),
-            new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class)
+            new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class),
+            new ActionHandler<>(RagAction.INSTANCE, TransportRagAction.class)
         );
     }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The default generator, which needs nothing outside the node: it quotes the retrieved sentences that answer the
@@ -73,6 +74,18 @@ public final class ExtractiveAnswerer {
 
     /** Answers {@code question} from {@code citations}, embedding with {@code model} (the field's). */
     public void answer(EmbeddingModel model, String question, List<Citation> citations, double minScore, ActionListener<String> listener) {
+        answer(model, question, citations, minScore, () -> false, listener);
+    }
+
+    /** As {@link #answer(EmbeddingModel, String, List, double, ActionListener)}; stops when {@code cancelled} says so. */
+    public void answer(
+        EmbeddingModel model,
+        String question,
+        List<Citation> citations,
+        double minScore,
+        BooleanSupplier cancelled,
+        ActionListener<String> listener
+    ) {
         List<Candidate> candidates = candidates(citations);
         if (candidates.isEmpty()) {
             listener.onResponse(NO_ANSWER);
@@ -85,7 +98,7 @@ public final class ExtractiveAnswerer {
             model,
             question,
             ActionListener.wrap(
-                questionVector -> embeddings.embed(model, InputType.PASSAGE, texts, EmbeddingService.Lane.SEARCH, ActionListener.wrap(vectors -> {
+                questionVector -> embeddings.embed(model, InputType.PASSAGE, texts, EmbeddingService.Lane.SEARCH, cancelled, ActionListener.wrap(vectors -> {
                     float[][] sentences = Arrays.copyOf(vectors, candidates.size());
                     float[][] windows = new float[candidates.size()][];
                     int next = candidates.size();

@@ -7,12 +7,14 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.action.support.ContextPreservingActionListener;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.tasks.TaskCancelledException;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.transport.client.Client;
 
 import java.io.Closeable;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Answers a question from an index: reads the field's mapping, retrieves passages through the caller's client,
@@ -56,6 +58,21 @@ public final class RagService implements Closeable {
      * @param registry parses the searches written in the query DSL
      */
     public void answer(Client client, NamedXContentRegistry registry, String[] indices, RagRequest request, ActionListener<RagResponse> listener) {
+        answer(client, registry, indices, request, () -> false, listener);
+    }
+
+    /**
+     * As {@link #answer(Client, NamedXContentRegistry, String[], RagRequest, ActionListener)}, for a caller that may
+     * give up: {@code cancelled} is asked before generation starts and before each model run of it.
+     */
+    public void answer(
+        Client client,
+        NamedXContentRegistry registry,
+        String[] indices,
+        RagRequest request,
+        BooleanSupplier cancelled,
+        ActionListener<RagResponse> listener
+    ) {
         ActionListener<RagResponse> respond = ContextPreservingActionListener.wrapPreservingContext(
             listener,
             client.threadPool().getThreadContext()
@@ -81,10 +98,17 @@ public final class RagService implements Closeable {
             }
             RagRequest effective = request.forField(field);
             retriever.retrieve(indices, effective, field, ActionListener.wrap(passages -> {
+                if (cancelled.getAsBoolean()) {
+                    throw new TaskCancelledException("[_rag] was cancelled after retrieval");
+                }
                 List<Citation> citations = ContextWindow.fit(passages, model.tokenizer(), request.maxContextTokens());
                 long generationStart = System.nanoTime();
                 long retrievalMillis = TimeUnit.NANOSECONDS.toMillis(generationStart - start);
-                generate(request, connector, model, citations, ActionListener.wrap(generated -> {
+                generate(request, connector, model, citations, cancelled, ActionListener.wrap(generated -> {
+                    if (cancelled.getAsBoolean()) {
+                        // An LLM call is not stopped halfway; what it said is not wanted any more.
+                        throw new TaskCancelledException("[_rag] was cancelled during generation");
+                    }
                     long generationMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - generationStart);
                     respond.onResponse(
                         new RagResponse(generated.answer, citations, request.generator(), retrievalMillis, generationMillis, generated.error)
@@ -101,6 +125,7 @@ public final class RagService implements Closeable {
         LlmConnector connector,
         EmbeddingModel model,
         List<Citation> citations,
+        BooleanSupplier cancelled,
         ActionListener<Generated> listener
     ) {
         if (citations.isEmpty()) {
@@ -114,6 +139,7 @@ public final class RagService implements Closeable {
                 request.question(),
                 citations,
                 request.minScore(),
+                cancelled,
                 ActionListener.wrap(answer -> listener.onResponse(new Generated(answer, null)), listener::onFailure)
             );
             return;

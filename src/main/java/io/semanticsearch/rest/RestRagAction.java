@@ -1,5 +1,6 @@
 package io.semanticsearch.rest;
 
+import io.semanticsearch.rag.RagAction;
 import io.semanticsearch.rag.RagRequest;
 import io.semanticsearch.rag.RagService;
 
@@ -14,9 +15,9 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * {@code POST /{index}/_rag}: answers a question from the passages of an index, with citations. The searches run
- * through the caller's client in the caller's thread context, so the security plugin checks them as the caller's
- * own; closing the connection cancels them.
+ * {@code POST /{index}/_rag}: answers a question from the passages of an index, with citations. Parses and checks the
+ * request here (a 400 before any work), then runs {@link RagAction}, a task in the caller's thread context, so that the
+ * security plugin checks its searches as the caller's own; closing the connection cancels it.
  */
 public class RestRagAction extends BaseRestHandler {
 
@@ -45,11 +46,11 @@ public class RestRagAction extends BaseRestHandler {
         RagRequest ragRequest = RagRequest.parse(request.contentOrSourceParamParser().map(), request.getXContentRegistry());
         // An unknown or unusable connector is a 400 before any search runs.
         rag.connector(ragRequest);
-        return channel -> rag.answer(
-            new RestCancellableNodeClient(client, request.getHttpChannel()),
-            request.getXContentRegistry(),
-            indices,
-            ragRequest,
+        // A task of its own, cancelled (with its searches) when the client closes its connection.
+        RagAction.Request action = new RagAction.Request(indices, ragRequest);
+        return channel -> new RestCancellableNodeClient(client, request.getHttpChannel()).execute(
+            RagAction.INSTANCE,
+            action,
             new RestToXContentListener<>(channel)
         );
     }

@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -300,6 +301,32 @@ public class RagIT {
         Set<String> ids = new LinkedHashSet<>();
         response.path("citations").forEach(c -> ids.add(c.path("_id").asText()));
         assertEquals(response.toString(), Set.of("sshd"), ids);
+    }
+
+    @Test
+    public void aRagRequestIsATaskThatCanBeCancelled() throws Exception {
+        llmMode = "slow"; // the LLM takes longer than the connector's 2 s timeout: the request lasts that long
+        try {
+            String request = "{\"question\": \"Where is the logrotate configuration?\", \"field\": \"passages\", \"generator\": \"fake\"}";
+            CompletableFuture<LocalNode.Response> call = CompletableFuture.supplyAsync(() -> node.post("/kb-en/_rag", request));
+            JsonNode task = null;
+            for (int i = 0; i < 200 && task == null; i++) {
+                for (JsonNode n : node.get("/_tasks?detailed=true&actions=indices:data/read/semantic/rag").json().path("nodes")) {
+                    for (JsonNode t : n.path("tasks")) {
+                        task = t;
+                    }
+                }
+                Thread.sleep(10);
+            }
+            assertTrue("no _rag task appeared", task != null);
+            assertTrue(task.toString(), task.path("cancellable").asBoolean());
+            assertTrue(task.toString(), task.path("description").asText().contains("Where is the logrotate configuration?"));
+            assertEquals(200, node.post("/_tasks/_cancel?actions=indices:data/read/semantic/rag", "").status());
+            LocalNode.Response response = call.get(1, TimeUnit.MINUTES);
+            assertTrue(response.toString(), response.status() >= 400 && response.body().contains("cancelled"));
+        } finally {
+            llmMode = "answer";
+        }
     }
 
     @Test
