@@ -21,31 +21,7 @@ import os
 import sys
 import threading
 import time
-import urllib.request
-
-
-def call(base, method, path, body=None, content_type="application/json"):
-    data = None
-    if body is not None:
-        data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": content_type})
-    try:
-        with urllib.request.urlopen(request, timeout=3600) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
-
-
-def ok(result, what):
-    status, body = result
-    if status >= 300:
-        sys.exit(f"{what} failed: HTTP {status} {json.dumps(body)[:500]}")
-    return body
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+from node_calls import call, ok, percentile
 
 
 def create(base, index):

@@ -22,28 +22,9 @@ import concurrent.futures
 import json
 import sys
 import time
-import urllib.request
+from node_calls import call, ok
 
 MODEL = "all-minilm-l6-v2"
-
-
-def call(base, method, path, body=None, content_type="application/json"):
-    data = None
-    if body is not None:
-        data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": content_type})
-    try:
-        with urllib.request.urlopen(request, timeout=3600) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
-
-
-def ok(result, what):
-    status, body = result
-    if status >= 300:
-        sys.exit(f"{what} failed: HTTP {status} {json.dumps(body)[:500]}")
-    return body
 
 
 def texts_embedded(base):
