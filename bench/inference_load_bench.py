@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 import time
+
 from node_calls import call, ok, percentile
 
 

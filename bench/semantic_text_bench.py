@@ -22,6 +22,7 @@ import concurrent.futures
 import json
 import sys
 import time
+
 from node_calls import call, ok
 
 MODEL = "all-minilm-l6-v2"
