@@ -178,6 +178,42 @@ public final class EmbeddingService implements Closeable {
         return maxPendingBatches;
     }
 
+    /**
+     * As {@link #embed(EmbeddingModel, InputType, List, Lane, BooleanSupplier, ActionListener)} through the query cache:
+     * texts embedded lately (the sentences of passages that keep being cited, a question asked again) are not
+     * embedded again, the others are, in one call, and are cached. For query-time work only: documents would crowd
+     * the cache out.
+     */
+    public void embedCached(
+        EmbeddingModel model,
+        InputType type,
+        List<String> texts,
+        BooleanSupplier cancelled,
+        ActionListener<float[][]> listener
+    ) {
+        float[][] vectors = new float[texts.size()][];
+        List<String> missing = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            vectors[i] = queryCache.get(model, type, texts.get(i));
+            if (vectors[i] == null) {
+                missing.add(texts.get(i));
+                positions.add(i);
+            }
+        }
+        if (missing.isEmpty()) {
+            listener.onResponse(vectors);
+            return;
+        }
+        embed(model, type, missing, Lane.SEARCH, cancelled, ActionListener.map(listener, embedded -> {
+            for (int j = 0; j < embedded.length; j++) {
+                vectors[positions.get(j)] = embedded[j];
+                queryCache.put(model, type, missing.get(j), embedded[j]);
+            }
+            return vectors;
+        }));
+    }
+
     public QueryVectorCache.Stats queryCacheStats() {
         return queryCache.stats();
     }

@@ -98,7 +98,7 @@ public final class ExtractiveAnswerer {
             model,
             question,
             ActionListener.wrap(
-                questionVector -> embeddings.embed(model, InputType.PASSAGE, texts, EmbeddingService.Lane.SEARCH, cancelled, ActionListener.wrap(vectors -> {
+                questionVector -> embeddings.embedCached(model, InputType.PASSAGE, texts, cancelled, ActionListener.wrap(vectors -> {
                     float[][] sentences = Arrays.copyOf(vectors, candidates.size());
                     float[][] windows = new float[candidates.size()][];
                     int next = candidates.size();

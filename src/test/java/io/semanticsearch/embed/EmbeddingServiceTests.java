@@ -116,6 +116,27 @@ public class EmbeddingServiceTests extends OpenSearchTestCase {
         assertEquals(first[0], query(text)[0], 0f);
     }
 
+    public void testCachedCallsEmbedOnlyTheTextsNotSeenLately() throws Exception {
+        String a = "sentence a " + randomAlphaOfLength(8);
+        String b = "sentence b " + randomAlphaOfLength(8);
+        String c = "sentence c " + randomAlphaOfLength(8);
+        long texts = service.stats(ModelFixtures.MINILM).texts();
+        float[][] first = cached(List.of(a, b));
+        assertEquals(texts + 2, service.stats(ModelFixtures.MINILM).texts());
+        float[][] second = cached(List.of(b, c));
+        assertEquals("only [c] was new", texts + 3, service.stats(ModelFixtures.MINILM).texts());
+        assertArrayEquals(first[1], second[0], 0f);
+        float[][] direct = embed(List.of(a, b, c), Lane.SEARCH);
+        assertArrayEquals(direct[0], first[0], 1e-5f);
+        assertArrayEquals(direct[2], second[1], 1e-5f);
+    }
+
+    private static float[][] cached(List<String> texts) throws Exception {
+        CompletableFuture<float[][]> result = new CompletableFuture<>();
+        service.embedCached(model, InputType.PASSAGE, texts, () -> false, ActionListener.wrap(result::complete, result::completeExceptionally));
+        return result.get(30, TimeUnit.SECONDS);
+    }
+
     public void testTheCacheIsBoundedInBytes() {
         QueryVectorCache cache = new QueryVectorCache(2_000);
         for (int i = 0; i < 10; i++) {
