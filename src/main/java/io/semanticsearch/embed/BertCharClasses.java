@@ -9,7 +9,7 @@ package io.semanticsearch.embed;
  * newer Unicode, in which several hundred later code points are punctuation or marks, so the tables are copied
  * here (as inclusive {@code [first, last]} pairs) rather than asked of {@link Character#getType(int)}.
  */
-final class BertCharClasses {
+public final class BertCharClasses {
 
     /** Cc, Cf and Co of Unicode 8.0: what the Rust {@code is_other()} answers true for. */
     private static final int[] OTHER = {
@@ -102,6 +102,22 @@ final class BertCharClasses {
     private BertCharClasses() {}
 
     /** Removed by {@code clean_text}: NUL, U+FFFD and control, format or private-use characters other than tab, LF and CR. */
+    /**
+     * Whether {@code text} has a character the tokenizer keeps: one that is neither whitespace nor removed by its
+     * cleaning (control and format characters, NUL, zero-width ones). A text without one has no token to embed. Stops
+     * at the first such character, so it costs next to nothing on ordinary text.
+     */
+    public static boolean hasContent(String text) {
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            if (isWhitespace(cp) == false && isRemovedByCleanText(cp) == false) {
+                return true;
+            }
+            i += Character.charCount(cp);
+        }
+        return false;
+    }
+
     static boolean isRemovedByCleanText(int cp) {
         if (cp == '\t' || cp == '\n' || cp == '\r') {
             return false;

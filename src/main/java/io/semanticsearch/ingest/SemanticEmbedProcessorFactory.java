@@ -110,6 +110,10 @@ public final class SemanticEmbedProcessorFactory implements Processor.Factory {
                     "the target of [" + source + "] must be a field name, got [" + entry.getValue() + "]"
                 );
             }
+            String problem = targetProblem(target);
+            if (problem != null) {
+                throw newConfigurationException(TYPE, tag, "field_map", "the target of [" + source + "] " + problem + ", got [" + target + "]");
+            }
             String other = sourceOfTarget.put(target, source);
             if (other != null) {
                 throw newConfigurationException(
@@ -128,6 +132,22 @@ public final class SemanticEmbedProcessorFactory implements Processor.Factory {
             }
         }
         return fieldMap;
+    }
+
+    /**
+     * Why a target path cannot be written, or null: metadata fields ({@code _id}, {@code _source}, ...) are not the
+     * document's to hold vectors, and empty path segments ({@code a..b}, {@code .a}) name no field.
+     */
+    static String targetProblem(String target) {
+        for (String part : target.split("\\.", -1)) {
+            if (part.isEmpty()) {
+                return "must be a field path without empty parts";
+            }
+        }
+        if (target.startsWith("_")) {
+            return "must not be a metadata field or start with [_]";
+        }
+        return null;
     }
 
     private static InputType inputType(String tag, String value) {

@@ -319,12 +319,22 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
                     "field [" + name() + "] takes vectors of [" + dims + "] dims, got a vector of [" + vector.length + "]"
                 );
             }
+            double squaredNorm = 0;
             for (int i = 0; i < vector.length; i++) {
                 if (Float.isFinite(vector[i]) == false) {
                     throw new IllegalArgumentException(
                         "field [" + name() + "] takes finite numbers, got [" + vector[i] + "] at position [" + i + "]"
                     );
                 }
+                squaredNorm += (double) vector[i] * vector[i];
+            }
+            // Lucene computes similarities in floats: past this, cosine and dot products overflow to infinity or NaN,
+            // and the document would be unfindable or score as Infinity.
+            if (squaredNorm > Float.MAX_VALUE) {
+                throw new IllegalArgumentException(
+                    "field [" + name() + "] takes vectors whose squared length fits a float (at most [" + Float.MAX_VALUE + "]), got a "
+                        + "vector of squared length [" + squaredNorm + "]; scale it down"
+                );
             }
             String problem = similarity.problem(vector);
             if (problem != null) {

@@ -1,5 +1,6 @@
 package io.semanticsearch.query;
 
+import io.semanticsearch.embed.BertCharClasses;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
@@ -514,6 +515,11 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         if (text != null) {
             QueryEmbedder queryEmbedder = embedder();
             EmbeddingModel embeddingModel = queryEmbedder.modelFor(field, model, context);
+            if (BertCharClasses.hasContent(text) == false) {
+                throw new IllegalArgumentException(
+                    "[" + NAME + "] [query] has nothing to embed: it holds only spaces, control or invisible characters"
+                );
+            }
             context.registerAsyncAction((client, listener) -> queryEmbedder.embed(embeddingModel, text, ActionListener.map(listener, v -> {
                 fetched.set(v);
                 return null;

@@ -88,10 +88,10 @@ public record RagRequest(
             }
         }
         String question = requiredString(body, "question");
-        if (question.length() > MAX_QUESTION_CHARS) {
-            throw new IllegalArgumentException(
-                "[question] must be at most [" + MAX_QUESTION_CHARS + "] characters, got [" + question.length() + "]"
-            );
+        // Characters as a reader counts them: an emoji is one, not the two UTF-16 units Java's length() sees.
+        int characters = question.codePointCount(0, question.length());
+        if (characters > MAX_QUESTION_CHARS) {
+            throw new IllegalArgumentException("[question] must be at most [" + MAX_QUESTION_CHARS + "] characters, got [" + characters + "]");
         }
         String field = requiredString(body, "field");
         String textField = optionalString(body, "text_field");

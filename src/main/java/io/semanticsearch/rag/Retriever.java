@@ -78,6 +78,9 @@ final class Retriever {
         client.admin().indices().getFieldMappings(get, ActionListener.wrap(response -> {
             PassageField field;
             try {
+                if (response.mappings().isEmpty()) {
+                    throw new IllegalArgumentException("no index matches " + List.of(indices) + ": there is nothing to answer from");
+                }
                 field = PassageField.resolve(request, response.mappings());
             } catch (IllegalArgumentException e) {
                 listener.onFailure(e);

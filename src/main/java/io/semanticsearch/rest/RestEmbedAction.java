@@ -1,6 +1,7 @@
 package io.semanticsearch.rest;
 
 import io.semanticsearch.SemanticSearchPlugin;
+import io.semanticsearch.embed.BertCharClasses;
 import io.semanticsearch.embed.EmbedAction;
 import io.semanticsearch.embed.EmbeddingService;
 
@@ -43,9 +44,16 @@ public class RestEmbedAction extends BaseRestHandler {
         if (request.hasContentOrSourceParam() == false) {
             throw new IllegalArgumentException("[_embed] needs a body such as {\"texts\": [\"some text\"]}");
         }
-        EmbedRequest embed = EmbedRequest.parse(request.contentOrSourceParamParser().map(), maxTexts.getAsInt());
-        // Checked here too, so that an unknown model is a 400 before any task starts.
+        EmbedRequest embed = EmbedRequest.parse(RequestBodies.read(request, "_embed"), maxTexts.getAsInt());
+        // Checked here, so that an unknown model or a text without a single token is a 400 before any task starts.
         embeddings.model(embed.model());
+        for (int i = 0; i < embed.texts().size(); i++) {
+            if (BertCharClasses.hasContent(embed.texts().get(i)) == false) {
+                throw new IllegalArgumentException(
+                    "[texts][" + i + "] has nothing to embed: it is empty or holds only spaces, control or invisible characters"
+                );
+            }
+        }
         EmbedAction.Request action = new EmbedAction.Request(embed.model(), embed.inputType(), embed.texts());
         // A task of its own, cancelled when the client closes its connection.
         return channel -> new RestCancellableNodeClient(client, request.getHttpChannel()).execute(

@@ -43,7 +43,7 @@ public class RestRagAction extends BaseRestHandler {
         if (request.hasContentOrSourceParam() == false) {
             throw new IllegalArgumentException("[_rag] needs a body such as {\"question\": \"...\", \"field\": \"passages\"}");
         }
-        RagRequest ragRequest = RagRequest.parse(request.contentOrSourceParamParser().map(), request.getXContentRegistry());
+        RagRequest ragRequest = RagRequest.parse(RequestBodies.read(request, "_rag"), request.getXContentRegistry());
         // An unknown or unusable connector is a 400 before any search runs.
         rag.connector(ragRequest);
         // A task of its own, cancelled (with its searches) when the client closes its connection.

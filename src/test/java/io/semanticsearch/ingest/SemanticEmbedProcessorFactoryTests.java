@@ -93,6 +93,18 @@ public class SemanticEmbedProcessorFactoryTests extends OpenSearchTestCase {
             "[field_map] [body] and [title] have the same target [vec]"
         );
         assertInvalid(Map.of("field_map", orderedMap("body", "title", "title", "title_vec")), "[field_map] [title] is both a source and a target");
+        for (String target : List.of("_id", "_source", "_index", "_vec")) {
+            assertInvalid(
+                Map.of("field_map", Map.of("body", target)),
+                "[field_map] the target of [body] must not be a metadata field or start with [_], got [" + target + "]"
+            );
+        }
+        for (String target : List.of("a..b", ".a", "a.")) {
+            assertInvalid(
+                Map.of("field_map", Map.of("body", target)),
+                "[field_map] the target of [body] must be a field path without empty parts, got [" + target + "]"
+            );
+        }
     }
 
     public void testModel() {

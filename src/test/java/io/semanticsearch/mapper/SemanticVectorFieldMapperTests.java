@@ -165,6 +165,15 @@ public class SemanticVectorFieldMapperTests extends MapperTestCase {
         assertThat(e.getCause().getMessage(), containsString("field [obj.v] takes one vector per document, got a second one"));
     }
 
+    public void testVectorsTooLongForFloatsAreRefused() throws IOException {
+        registry = null;
+        MapperService mapperService = createMapperService(fieldMapping(b -> b.field("type", "semantic_vector").field("dims", 2)));
+        SemanticVectorFieldType fieldType = (SemanticVectorFieldType) mapperService.fieldType("field");
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> fieldType.checkVector(new float[] { 3e38f, 1 }));
+        assertThat(e.getMessage(), containsString("field [field] takes vectors whose squared length fits a float"));
+        fieldType.checkVector(new float[] { 1e18f, 1e18f });
+    }
+
     public void testNanIsRefusedByTheFieldType() throws IOException {
         SemanticVectorFieldType fieldType = fieldType(fieldMapping(this::minimalMapping));
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> fieldType.checkVector(new float[] { 1, Float.NaN, 0, 0 }));

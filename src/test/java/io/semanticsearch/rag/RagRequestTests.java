@@ -86,6 +86,13 @@ public class RagRequestTests extends OpenSearchTestCase {
             "{\"question\": \"" + "x".repeat(4097) + "\", \"field\": \"f\"}",
             "[question] must be at most [4096] characters, got [4097]"
         );
+        // Characters as a reader counts them: 4,096 emoji are 4,096 characters (8,192 UTF-16 units).
+        String emoji = "\uD83D\uDE00";
+        assertEquals(emoji.repeat(4096), parse("{\"question\": \"" + emoji.repeat(4096) + "\", \"field\": \"f\"}").question());
+        assertRejected(
+            "{\"question\": \"" + emoji.repeat(4097) + "\", \"field\": \"f\"}",
+            "[question] must be at most [4096] characters, got [4097]"
+        );
     }
 
     public void testUnknownKeysAreNamed() {

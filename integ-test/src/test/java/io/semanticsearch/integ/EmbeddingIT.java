@@ -132,6 +132,10 @@ public class EmbeddingIT {
         assertBadRequest("{\"texts\": [\"x\"], \"input_type\": \"question\"}", "[input_type]");
         assertBadRequest("{\"texts\": [\"x\"], \"colour\": \"red\"}", "[colour]");
         assertBadRequest(null, "body");
+        assertBadRequest("{\"texts\": [\"ok\", \" \\u0000\\u200b \"]}", "[texts][1] has nothing to embed");
+        assertBadRequest("{\"texts\": [\"ok\", \"\"]}", "[texts][1] has nothing to embed");
+        assertBadRequest("{\"texts\": " + "[".repeat(2000) + "]".repeat(2000) + "}", "[_embed] cannot read the request body");
+        assertBadRequest("{\"texts\": " + "[".repeat(100) + "\"x\"" + "]".repeat(100) + "}", "nested more than [64] levels deep");
 
         LocalNode.Response setting = node.put("/_cluster/settings", "{\"transient\": {\"plugins.semantic.embed.max_texts\": 2}}");
         assertEquals(setting.toString(), 200, setting.status());

@@ -339,6 +339,9 @@ public class RagIT {
         assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"passages\", \"generator\": \"gpt\"}", "configured connectors: [blocked, fake]");
         assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"passages\", \"generator\": \"blocked\"}", "[generator] connector [blocked] cannot be used");
         assertBadRequest("kb-*", "{\"question\": \"q\", \"field\": \"passages\"}", "query indices that agree");
+        assertBadRequest("nothing-here-*", "{\"question\": \"q\", \"field\": \"passages\"}", "no index matches [nothing-here-*]");
+        String deep = "{\"bool\": {\"filter\": ".repeat(200) + "{\"match_all\": {}}" + "}}".repeat(200);
+        assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"passages\", \"filter\": " + deep + "}", "nested more than [64] levels deep");
         assertBadRequest("kb-en", null, "[_rag] needs a body");
     }
 
