@@ -62,6 +62,13 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
     /** Parses {@code semantic_vector} mappings; refuses them in indices whose vectors format another plugin owns. */
     public static TypeParser typeParser(Supplier<ModelRegistry> registry) {
         return new TypeParser((name, parserContext) -> {
+            if (parserContext.isWithinMultiField()) {
+                // The parent's value is text, never a vector: every document would fail.
+                throw new MapperParsingException(
+                    "[" + CONTENT_TYPE + "] field [" + name + "] cannot be a multi-field: it takes vectors, not its parent's text; "
+                        + "map it as a field of its own and fill it with the [semantic_embed] processor, or use [semantic_text]"
+                );
+            }
             refuseForeignCodec(name, parserContext.getSettings());
             return new Builder(name, registry);
         });
@@ -131,6 +138,16 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
 
         private final Parameter<Map<String, String>> meta = Parameter.metaParam();
 
+        // OpenSearch would take `index` as a deprecated no-op and say nothing: refused, since it cannot mean anything here.
+        private final Parameter<Boolean> index = Parameter.boolParam("index", false, m -> true, true).setValidator(v -> {
+            if (v == false) {
+                throw new MapperParsingException(
+                    "[" + CONTENT_TYPE + "] does not support [index: false]: its vectors are always indexed; to keep vectors in _source "
+                        + "only, map them as {\"type\": \"float\", \"index\": false, \"doc_values\": false}"
+                );
+            }
+        }).setSerializerCheck((includeDefaults, isConfigured, v) -> false);
+
         private final Supplier<ModelRegistry> registry;
 
         public Builder(String name, Supplier<ModelRegistry> registry) {
@@ -140,7 +157,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
 
         @Override
         protected List<Parameter<?>> getParameters() {
-            return List.of(dims, model, fingerprint, similarity, indexOptions, meta);
+            return List.of(dims, model, fingerprint, similarity, indexOptions, index, meta);
         }
 
         @Override

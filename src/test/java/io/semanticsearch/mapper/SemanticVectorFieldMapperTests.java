@@ -165,6 +165,27 @@ public class SemanticVectorFieldMapperTests extends MapperTestCase {
         assertThat(e.getCause().getMessage(), containsString("field [obj.v] takes one vector per document, got a second one"));
     }
 
+    public void testAMultiFieldOfTextIsRefused() {
+        registry = null;
+        MapperParsingException e = expectThrows(
+            MapperParsingException.class,
+            () -> createMapperService(
+                fieldMapping(b -> b.field("type", "text").startObject("fields").startObject("vec").field("type", "semantic_vector").field("dims", 2).endObject().endObject())
+            )
+        );
+        assertThat(e.getMessage(), containsString("[semantic_vector] field [vec] cannot be a multi-field"));
+    }
+
+    public void testIndexFalseIsRefusedRatherThanIgnored() throws IOException {
+        registry = null;
+        MapperParsingException e = expectThrows(
+            MapperParsingException.class,
+            () -> createMapperService(fieldMapping(b -> b.field("type", "semantic_vector").field("dims", 2).field("index", false)))
+        );
+        assertThat(e.getMessage(), containsString("[semantic_vector] does not support [index: false]"));
+        createMapperService(fieldMapping(b -> b.field("type", "semantic_vector").field("dims", 2).field("index", true)));
+    }
+
     public void testVectorsTooLongForFloatsAreRefused() throws IOException {
         registry = null;
         MapperService mapperService = createMapperService(fieldMapping(b -> b.field("type", "semantic_vector").field("dims", 2)));
