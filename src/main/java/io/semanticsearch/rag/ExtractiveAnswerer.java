@@ -39,6 +39,11 @@ public final class ExtractiveAnswerer {
      */
     public static final double DEFAULT_MIN_SCORE = 0.45;
     static final int MAX_SENTENCES = 3;
+    /**
+     * Most characters of one quoted sentence: a "sentence" without a full stop can be a whole document (a field
+     * quoted whole, a list), and an answer is for reading. A longer one is cut at a word and ends with an ellipsis.
+     */
+    static final int MAX_SENTENCE_CHARS = 600;
     // Mostly relevance, enough novelty to drop a sentence that restates one already quoted.
     static final double LAMBDA = 0.7;
     // A sentence this far below the best one is more often noise than a second half of the answer.
@@ -193,10 +198,26 @@ public final class ExtractiveAnswerer {
             if (answer.length() > 0 && previousCjk == false) {
                 answer.append(' ');
             }
-            answer.append(sentence.text()).append(cjk ? "[" : " [").append(sentence.citation()).append(']');
+            answer.append(shortened(sentence.text())).append(cjk ? "[" : " [").append(sentence.citation()).append(']');
             previousCjk = cjk;
         }
         return answer.toString();
+    }
+
+    /** The sentence, or its beginning up to {@link #MAX_SENTENCE_CHARS}, cut after a word, with an ellipsis. */
+    static String shortened(String sentence) {
+        if (sentence.length() <= MAX_SENTENCE_CHARS) {
+            return sentence;
+        }
+        int end = MAX_SENTENCE_CHARS;
+        if (Character.isHighSurrogate(sentence.charAt(end - 1))) {
+            end--;
+        }
+        int space = sentence.lastIndexOf(' ', end);
+        if (space > MAX_SENTENCE_CHARS / 2) {
+            end = space;
+        }
+        return sentence.substring(0, end).stripTrailing() + "…";
     }
 
     private static String join(String first, String second) {

@@ -250,4 +250,17 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
         }
         return best;
     }
+
+    public void testLongSentencesAreCutAtAWord() {
+        assertEquals("short one.", ExtractiveAnswerer.shortened("short one."));
+        String words = "word ".repeat(500);
+        String cut = ExtractiveAnswerer.shortened(words);
+        assertTrue(cut, cut.length() <= ExtractiveAnswerer.MAX_SENTENCE_CHARS + 1);
+        assertTrue(cut, cut.endsWith("word…"));
+        String chinese = "压缩".repeat(500);
+        assertEquals(ExtractiveAnswerer.MAX_SENTENCE_CHARS + 1, ExtractiveAnswerer.shortened(chinese).length());
+        String emoji = "a" + "\uD83D\uDE00".repeat(400);
+        String emojiCut = ExtractiveAnswerer.shortened(emoji);
+        assertFalse("no half of a surrogate pair", Character.isHighSurrogate(emojiCut.charAt(emojiCut.length() - 2)));
+    }
 }
