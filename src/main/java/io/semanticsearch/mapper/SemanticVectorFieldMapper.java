@@ -473,7 +473,14 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
                 );
             }
             if (length < vector.length) {
-                vector[length] = parser.floatValue();
+                double value = parser.doubleValue();
+                // Said as written: cast to a float first, it would be reported as Infinity.
+                if (Double.isFinite(value) && Math.abs(value) > Float.MAX_VALUE) {
+                    throw new IllegalArgumentException(
+                        "field [" + name + "] takes numbers that fit a float, got [" + parser.text() + "] at position [" + length + "]"
+                    );
+                }
+                vector[length] = (float) value;
             }
             length++;
         }

@@ -407,7 +407,14 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
                     "[" + NAME + "] [vector] must be an array of numbers, got [" + describe(parser) + "] at position [" + values.size() + "]"
                 );
             }
-            values.add(parser.floatValue());
+            double value = parser.doubleValue();
+            if (Double.isFinite(value) && Math.abs(value) > Float.MAX_VALUE) {
+                throw new ParsingException(
+                    parser.getTokenLocation(),
+                    "[" + NAME + "] [vector] value [" + parser.text() + "] at position [" + values.size() + "] is too large for a float"
+                );
+            }
+            values.add((float) value);
         }
         float[] vector = new float[values.size()];
         for (int i = 0; i < vector.length; i++) {

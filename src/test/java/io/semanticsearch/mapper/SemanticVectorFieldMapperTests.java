@@ -145,7 +145,7 @@ public class SemanticVectorFieldMapperTests extends MapperTestCase {
         assertDocumentRejected(mapper, "[1, 2, 3, 4, 5]", "field [field] takes vectors of [4] dims, got a vector of [5]");
         assertDocumentRejected(mapper, "[1, \"two\", 3, 4]", "field [field] takes numbers, got [two] at position [1]");
         assertDocumentRejected(mapper, "[1, null, 3, 4]", "field [field] takes numbers, got [null] at position [1]");
-        assertDocumentRejected(mapper, "[1, 2, 1e39, 4]", "field [field] takes finite numbers, got [Infinity] at position [2]");
+        assertDocumentRejected(mapper, "[1, 2, 1e39, 4]", "field [field] takes numbers that fit a float, got [1e39] at position [2]");
         assertDocumentRejected(mapper, "[0, 0, 0, 0]", "the vector for field [field] is a zero vector, which has no cosine similarity");
         assertDocumentRejected(mapper, "[[1, 2, 3, 4], [1, 2, 3, 4]]", "field [field] takes one vector per document, got an array of vectors");
         assertDocumentRejected(mapper, "\"1,2,3,4\"", "field [field] takes an array of [4] numbers, got [1,2,3,4]");
@@ -184,6 +184,16 @@ public class SemanticVectorFieldMapperTests extends MapperTestCase {
         );
         assertThat(e.getMessage(), containsString("[semantic_vector] does not support [index: false]"));
         createMapperService(fieldMapping(b -> b.field("type", "semantic_vector").field("dims", 2).field("index", true)));
+    }
+
+    public void testNumbersTooLargeForAFloatAreNamedAsWritten() throws IOException {
+        registry = null;
+        DocumentMapper mapper = createDocumentMapper(fieldMapping(b -> b.field("type", "semantic_vector").field("dims", 2)));
+        MapperParsingException e = expectThrows(
+            MapperParsingException.class,
+            () -> mapper.parse(source(b -> b.startArray("field").value(1e39).value(1).endArray()))
+        );
+        assertThat(e.getCause().getMessage(), containsString("field [field] takes numbers that fit a float, got [1.0E39] at position [0]"));
     }
 
     public void testVectorsTooLongForFloatsAreRefused() throws IOException {
