@@ -220,6 +220,7 @@ public class SemanticSearchPlugin extends Plugin
             new SemanticEmbedProcessorFactory(
                 () -> embeddings,
                 parameters.client,
+                parameters.ingestService == null ? null : parameters.ingestService.getClusterService(),
                 SemanticSettings.MAX_TEXT_CHARS.get(settings),
                 SemanticSettings.MAX_PASSAGES.get(settings)
             )

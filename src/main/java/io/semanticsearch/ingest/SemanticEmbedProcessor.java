@@ -1,5 +1,6 @@
 package io.semanticsearch.ingest;
 
+import org.opensearch.common.Nullable;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
@@ -38,6 +39,8 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
     private final boolean ignoreMissing;
     private final TextEmbedder embedder;
     private final DocumentEmbedder documents;
+    @Nullable
+    private final TargetModels targetModels;
 
     SemanticEmbedProcessor(
         String tag,
@@ -45,13 +48,15 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
         Map<String, String> fieldMap,
         boolean ignoreMissing,
         TextEmbedder embedder,
-        DocumentEmbedder documents
+        DocumentEmbedder documents,
+        @Nullable TargetModels targetModels
     ) {
         super(tag, description, documents.batchSize());
         this.fieldMap = Collections.unmodifiableMap(new LinkedHashMap<>(fieldMap));
         this.ignoreMissing = ignoreMissing;
         this.embedder = embedder;
         this.documents = documents;
+        this.targetModels = targetModels;
     }
 
     @Override
@@ -100,6 +105,24 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
         documents.run(DocumentEmbedder.read(batch, this::read), handler);
     }
 
+    /** Refuses to write this pipeline's vectors into a field mapped for another model's. */
+    private void checkTargetModel(Object index, String target) {
+        if (targetModels == null || index instanceof String == false) {
+            return;
+        }
+        // With chunking, the vectors are in the passages' [vector] field.
+        String vectorField = embedder.chunker() != null ? target + "." + TextEmbedder.VECTOR : target;
+        String mapped = targetModels.modelOf((String) index, vectorField);
+        String model = embedder.model().name();
+        if (mapped != null && mapped.equals(model) == false) {
+            throw new IllegalArgumentException(
+                "field [" + vectorField + "] of index [" + index + "] holds vectors of model [" + mapped + "], but this pipeline embeds "
+                    + "with [" + model + "]; vectors of different models cannot be compared: embed with [" + mapped
+                    + "] or map the field with [" + model + "]"
+            );
+        }
+    }
+
     /** Reads the source fields of one document; a document that cannot be embedded carries its failure from here on. */
     private EmbedDocument read(IngestDocumentWrapper wrapper) {
         EmbedDocument document = new EmbedDocument(wrapper);
@@ -108,6 +131,7 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
             for (Map.Entry<String, String> entry : fieldMap.entrySet()) {
                 SourceText text = SourceText.read(source, entry.getKey(), ignoreMissing);
                 if (text != null) {
+                    checkTargetModel(source.get(IngestDocument.Metadata.INDEX.getFieldName()), entry.getValue());
                     String hashPath = skipExisting() ? entry.getValue() + HASH_SUFFIX : null;
                     document.fields.add(new EmbedField(entry.getKey(), entry.getValue(), hashPath, text, embedder));
                 }

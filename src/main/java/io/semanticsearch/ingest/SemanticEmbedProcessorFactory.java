@@ -4,6 +4,8 @@ import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.InputType;
 
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.Nullable;
 import org.opensearch.ingest.ConfigurationUtils;
 import org.opensearch.ingest.Processor;
 import org.opensearch.transport.client.Client;
@@ -34,15 +36,27 @@ public final class SemanticEmbedProcessorFactory implements Processor.Factory {
 
     private final Supplier<EmbeddingService> embeddings;
     private final Client client;
+    @Nullable
+    private final TargetModels targetModels;
     private final DocumentEmbedder.Limits limits;
 
     /**
      * @param embeddings the node's embedding service; a supplier because OpenSearch asks for processors before it
      *                   creates the plugin's components
      */
-    public SemanticEmbedProcessorFactory(Supplier<EmbeddingService> embeddings, Client client, int maxChars, int maxPassages) {
+    /**
+     * @param clusterService where the mappings of target fields are read, to check their model; null to skip that
+     */
+    public SemanticEmbedProcessorFactory(
+        Supplier<EmbeddingService> embeddings,
+        Client client,
+        @Nullable ClusterService clusterService,
+        int maxChars,
+        int maxPassages
+    ) {
         this.embeddings = embeddings;
         this.client = client;
+        this.targetModels = clusterService == null ? null : new TargetModels(clusterService);
         this.limits = new DocumentEmbedder.Limits(maxChars, maxPassages);
     }
 
@@ -86,7 +100,8 @@ public final class SemanticEmbedProcessorFactory implements Processor.Factory {
             fieldMap,
             ignoreMissing,
             new TextEmbedder(service, model, inputType, chunker),
-            new DocumentEmbedder(service, batchSize, limits, storedTargets)
+            new DocumentEmbedder(service, batchSize, limits, storedTargets),
+            targetModels
         );
     }
 

@@ -2,6 +2,7 @@ package io.semanticsearch.query;
 
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.mapper.FieldDefinitions;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
@@ -194,7 +195,7 @@ public final class QueryEmbedder {
         for (String index : concreteIndices(request)) {
             IndexMetadata metadata = state.metadata().index(index);
             MappingMetadata mapping = metadata == null ? null : metadata.mapping();
-            Map<String, Object> definition = mapping == null ? null : fieldDefinition(mapping.sourceAsMap(), field);
+            Map<String, Object> definition = mapping == null ? null : FieldDefinitions.find(mapping.sourceAsMap(), field);
             Object type = definition == null ? null : definition.get("type");
             if (SemanticVectorFieldMapper.CONTENT_TYPE.equals(type) || SemanticTextFieldMapper.CONTENT_TYPE.equals(type)) {
                 Object model = definition.get("model");
@@ -205,29 +206,5 @@ public final class QueryEmbedder {
             }
         }
         return models;
-    }
-
-    /**
-     * The mapping of the field at {@code path} under {@code properties}, through objects and nested objects; a
-     * mapping may also name a field with dots in it, so every split of the path is tried.
-     */
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> fieldDefinition(Map<String, Object> object, String path) {
-        if (object.get("properties") instanceof Map<?, ?> == false) {
-            return null;
-        }
-        Map<String, Object> properties = (Map<String, Object>) object.get("properties");
-        for (int dot = path.indexOf('.');; dot = path.indexOf('.', dot + 1)) {
-            String head = dot < 0 ? path : path.substring(0, dot);
-            if (properties.get(head) instanceof Map<?, ?> child) {
-                Map<String, Object> found = dot < 0 ? (Map<String, Object>) child : fieldDefinition((Map<String, Object>) child, path.substring(dot + 1));
-                if (found != null) {
-                    return found;
-                }
-            }
-            if (dot < 0) {
-                return null;
-            }
-        }
     }
 }

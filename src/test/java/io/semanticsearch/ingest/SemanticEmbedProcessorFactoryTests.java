@@ -22,7 +22,7 @@ public class SemanticEmbedProcessorFactoryTests extends OpenSearchTestCase {
     @BeforeClass
     public static void loadModels() throws Exception {
         embeddings = new TestEmbeddings(createTempDir(), "factory-tests");
-        factory = new SemanticEmbedProcessorFactory(() -> embeddings.service, null, 1_000_000, 1000);
+        factory = new SemanticEmbedProcessorFactory(() -> embeddings.service, null, null, 1_000_000, 1000);
     }
 
     @AfterClass

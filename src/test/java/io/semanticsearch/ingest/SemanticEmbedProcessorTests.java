@@ -281,7 +281,7 @@ public class SemanticEmbedProcessorTests extends OpenSearchTestCase {
     private static SemanticEmbedProcessor processor(Map<String, Object> options) {
         Map<String, Object> config = new HashMap<>(options);
         config.putIfAbsent("field_map", Map.of("body", "body_vec"));
-        return new SemanticEmbedProcessorFactory(() -> embeddings.service, client, 1_000_000, 1000).create(Map.of(), null, null, config);
+        return new SemanticEmbedProcessorFactory(() -> embeddings.service, client, null, 1_000_000, 1000).create(Map.of(), null, null, config);
     }
 
     private static Map<String, Object> source(String field, Object value) {

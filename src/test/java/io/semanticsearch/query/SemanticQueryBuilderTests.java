@@ -1,6 +1,7 @@
 package io.semanticsearch.query;
 
 import io.semanticsearch.SemanticSearchPlugin;
+import io.semanticsearch.mapper.FieldDefinitions;
 import io.semanticsearch.mapper.SemanticCodecServiceTests;
 
 import org.apache.lucene.search.BooleanQuery;
@@ -209,11 +210,11 @@ public class SemanticQueryBuilderTests extends MapperServiceTestCase {
                 Map.of("properties", Map.of("c", vector))
             )
         );
-        assertSame(vector, QueryEmbedder.fieldDefinition(mapping, "passages.vector"));
-        assertSame(vector, QueryEmbedder.fieldDefinition(mapping, "a.b.c"));
-        assertEquals("nested", QueryEmbedder.fieldDefinition(mapping, "passages").get("type"));
-        assertNull(QueryEmbedder.fieldDefinition(mapping, "passages.text"));
-        assertNull(QueryEmbedder.fieldDefinition(mapping, "a"));
+        assertSame(vector, FieldDefinitions.find(mapping, "passages.vector"));
+        assertSame(vector, FieldDefinitions.find(mapping, "a.b.c"));
+        assertEquals("nested", FieldDefinitions.find(mapping, "passages").get("type"));
+        assertNull(FieldDefinitions.find(mapping, "passages.text"));
+        assertNull(FieldDefinitions.find(mapping, "a"));
     }
 
     private XContentBuilder testMapping() throws IOException {

@@ -308,6 +308,26 @@ public class IngestIT {
             + "\"vector\": " + VECTOR_MAPPING + "}}, \"body_passages_hash\": " + HASH_MAPPING;
     }
 
+    @Test
+    public void vectorsOfAnotherModelAreRefusedByTheTargetField() {
+        // The int8 model makes vectors of the same 384 dims: only the mapping's model tells them apart.
+        putPipeline("int8-pipeline", "{\"processors\": [{\"semantic_embed\": {\"field_map\": {\"title\": \"title_vec\"}, "
+            + "\"model\": \"all-minilm-l6-v2-int8\"}}, {\"semantic_embed\": {\"field_map\": {\"body\": \"body_passages\"}, "
+            + "\"model\": \"all-minilm-l6-v2-int8\", \"chunking\": {}}}]}");
+        createIndex("other-model", "int8-pipeline", mappings());
+        LocalNode.Response indexed = node.put("/other-model/_doc/1", "{\"title\": \"logrotate\", \"body\": \"rotates logs\"}");
+        assertEquals(indexed.toString(), 400, indexed.status());
+        assertTrue(indexed.body(), indexed.body().contains(
+            "field [title_vec] of index [other-model] holds vectors of model [all-minilm-l6-v2], but this pipeline embeds with "
+                + "[all-minilm-l6-v2-int8]"
+        ));
+        // The same pipeline into a field of its own model is fine.
+        createIndex("same-model", "int8-pipeline", "\"title_vec\": {\"type\": \"semantic_vector\", \"model\": \"all-minilm-l6-v2-int8\"}, "
+            + "\"body_passages\": {\"type\": \"nested\", \"properties\": {\"vector\": {\"type\": \"semantic_vector\", "
+            + "\"model\": \"all-minilm-l6-v2-int8\"}}}");
+        assertEquals(201, node.put("/same-model/_doc/1", "{\"title\": \"logrotate\", \"body\": \"rotates logs\"}").status());
+    }
+
     private static void putPipeline(String id, String body) {
         LocalNode.Response response = node.put("/_ingest/pipeline/" + id, body);
         assertEquals(response.toString(), 200, response.status());
