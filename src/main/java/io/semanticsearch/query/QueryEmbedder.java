@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns the text of a {@code semantic} query into a vector once per search request, on the coordinating node, with
@@ -44,6 +45,8 @@ public final class QueryEmbedder {
     private final ClusterService clusterService;
     private final IndexNameExpressionResolver indexResolver;
     private final ThreadPool threadPool;
+    // Parsing a whole mapping for every text query costs more than the query on large mappings: once per version.
+    private final Map<FieldKey, FieldModel> fieldModelCache = new ConcurrentHashMap<>();
 
     public QueryEmbedder(
         EmbeddingService embeddings,
@@ -194,17 +197,39 @@ public final class QueryEmbedder {
         ClusterState state = clusterService.state();
         for (String index : concreteIndices(request)) {
             IndexMetadata metadata = state.metadata().index(index);
-            MappingMetadata mapping = metadata == null ? null : metadata.mapping();
-            Map<String, Object> definition = mapping == null ? null : FieldDefinitions.find(mapping.sourceAsMap(), field);
-            Object type = definition == null ? null : definition.get("type");
-            if (SemanticVectorFieldMapper.CONTENT_TYPE.equals(type) || SemanticTextFieldMapper.CONTENT_TYPE.equals(type)) {
-                Object model = definition.get("model");
-                models.put(index, model == null ? NO_MODEL : model.toString());
-                if (definition.get("model_fingerprint") != null) {
-                    fingerprints.put(index, definition.get("model_fingerprint").toString());
+            if (metadata == null) {
+                continue;
+            }
+            FieldModel found = fieldModel(metadata, field);
+            if (found.model() != null) {
+                models.put(index, found.model());
+                if (found.fingerprint() != null) {
+                    fingerprints.put(index, found.fingerprint());
                 }
             }
         }
         return models;
+    }
+
+    /** What a mapping says of a field's model: null model when it is not a field of ours. */
+    private record FieldModel(String model, String fingerprint) {}
+
+    private record FieldKey(String indexUuid, long mappingVersion, String field) {}
+
+    private FieldModel fieldModel(IndexMetadata metadata, String field) {
+        if (fieldModelCache.size() > 10_000) {
+            fieldModelCache.clear(); // entries of old mapping versions would pile up; the next queries fill it again
+        }
+        return fieldModelCache.computeIfAbsent(new FieldKey(metadata.getIndexUUID(), metadata.getMappingVersion(), field), key -> {
+            MappingMetadata mapping = metadata.mapping();
+            Map<String, Object> definition = mapping == null ? null : FieldDefinitions.find(mapping.sourceAsMap(), field);
+            Object type = definition == null ? null : definition.get("type");
+            if (SemanticVectorFieldMapper.CONTENT_TYPE.equals(type) == false && SemanticTextFieldMapper.CONTENT_TYPE.equals(type) == false) {
+                return new FieldModel(null, null);
+            }
+            Object model = definition.get("model");
+            Object fingerprint = definition.get("model_fingerprint");
+            return new FieldModel(model == null ? NO_MODEL : model.toString(), fingerprint == null ? null : fingerprint.toString());
+        });
     }
 }
