@@ -56,10 +56,17 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
     public static final int MAX_NUM_CANDIDATES = 10_000;
     private static final int MIN_DEFAULT_NUM_CANDIDATES = 100;
 
-    /** A stored document whose vector to search with; {@code index} null means the one index searched. */
-    public record Like(String id, String index) {
+    /**
+     * A stored document whose vector to search with; {@code index} null means the one index searched, {@code routing}
+     * is the document's routing in an index with custom routing (else null).
+     */
+    public record Like(String id, String index, String routing) {
         public Like {
             Objects.requireNonNull(id, "id");
+        }
+
+        public Like(String id, String index) {
+            this(id, index, null);
         }
     }
 
@@ -377,6 +384,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         }
         String id = null;
         String index = null;
+        String routing = null;
         String name = null;
         for (Token t = parser.nextToken(); t != Token.END_OBJECT; t = parser.nextToken()) {
             if (t == Token.FIELD_NAME) {
@@ -385,6 +393,8 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
                 id = parser.text();
             } else if ("_index".equals(name) && t.isValue()) {
                 index = parser.text();
+            } else if ("routing".equals(name) && t.isValue()) {
+                routing = parser.text();
             } else {
                 throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] does not support [" + name + "]");
             }
@@ -392,7 +402,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         if (id == null || id.isEmpty()) {
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] requires [_id]");
         }
-        return new Like(id, index);
+        return new Like(id, index, routing);
     }
 
     private static float[] parseVector(XContentParser parser, Token token) throws IOException {
@@ -474,6 +484,9 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             if (like.index() != null) {
                 builder.field("_index", like.index());
             }
+            if (like.routing() != null) {
+                builder.field("routing", like.routing());
+            }
             builder.endObject();
         }
         if (model != null) {
@@ -536,7 +549,8 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         String index = like.index() != null ? like.index() : embedder().searchedIndex(context);
         // A semantic_text field's vectors are its passages'.
         String[] includes = { field, SemanticTextFieldType.passagesPath(field) + "." + SemanticTextFieldMapper.VECTOR };
-        GetRequest get = new GetRequest(index, like.id()).fetchSourceContext(new FetchSourceContext(true, includes, null));
+        GetRequest get = new GetRequest(index, like.id()).routing(like.routing())
+            .fetchSourceContext(new FetchSourceContext(true, includes, null));
         context.registerAsyncAction((client, listener) -> client.get(get, ActionListener.map(listener, response -> {
             fetched.set(likedVector(response));
             return null;

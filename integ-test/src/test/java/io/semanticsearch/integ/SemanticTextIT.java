@@ -341,6 +341,18 @@ public class SemanticTextIT {
     }
 
     @Test
+    public void likeTakesTheRoutingOfADocumentInACustomRoutedIndex() {
+        node.put("/routed", "{\"mappings\": {\"_routing\": {\"required\": true}, \"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}");
+        assertEquals(201, node.put("/routed/_doc/rsync?routing=tools&refresh=true", "{\"body\": " + quoted(RSYNC) + "}").status());
+        assertEquals(201, node.put("/routed/_doc/clamav?routing=security&refresh=true", "{\"body\": " + quoted(CLAMAV) + "}").status());
+        JsonNode hits = search("routed", "{\"semantic\": {\"field\": \"body\", \"like\": {\"_id\": \"rsync\", \"routing\": \"tools\"}}}");
+        assertEquals(hits.toString(), "rsync", hits.path(0).path("_id").asText());
+        LocalNode.Response unrouted = node.post("/routed/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"like\": {\"_id\": \"rsync\"}}}}");
+        assertEquals(unrouted.toString(), 400, unrouted.status());
+        assertTrue(unrouted.body(), unrouted.body().contains("routing"));
+    }
+
+    @Test
     public void badDocumentsFailAloneNamingTheField() {
         node.put("/bad-docs", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": 8, "
             + "\"overlap_tokens\": 0}}}}}");
