@@ -149,6 +149,11 @@ public final class EmbeddingService implements Closeable {
         }));
     }
 
+    /** Runs {@code work} on the generic pool: preparation that must not run on the thread that happens to call back. */
+    public void fork(Runnable work) {
+        threadPool.generic().execute(work);
+    }
+
     /** How many bulk requests may be embedded at once on this node ({@code plugins.semantic.ingest.max_pending_batches}). */
     public void maxPendingBatches(int max) {
         this.maxPendingBatches = max;

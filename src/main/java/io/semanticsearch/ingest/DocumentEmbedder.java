@@ -145,12 +145,23 @@ final class DocumentEmbedder {
         for (EmbedDocument document : documents) {
             toLookUp.add(document.needsEmbedding() ? document.ingestDocument() : null);
         }
-        storedTargets.fetch(toLookUp, stored -> {
-            for (int i = 0; i < documents.size(); i++) {
-                documents.get(i).reuse(stored.get(i));
+        // The answer comes on a transport thread when a shard is on another node: cutting texts into passages there
+        // would hold up the node's networking, so the rest runs on the generic pool.
+        storedTargets.fetch(toLookUp, stored -> service.fork(() -> {
+            try {
+                for (int i = 0; i < documents.size(); i++) {
+                    documents.get(i).reuse(stored.get(i));
+                }
+            } catch (RuntimeException e) {
+                // Reuse is an optimisation: whatever went wrong, the documents are embedded afresh.
+                for (EmbedDocument document : documents) {
+                    for (EmbedField field : document.fields) {
+                        field.value = null;
+                    }
+                }
             }
             embedAndWrite(documents, handler);
-        });
+        }));
     }
 
     /** What one model embeds for a batch: its texts, and the fields waiting for them. */
