@@ -179,7 +179,7 @@ public final class EmbeddingService implements Closeable {
         pendingBatches.decrementAndGet();
     }
 
-    public int maxPendingBatchesSetting() {
+    public int maxPendingBatches() {
         return maxPendingBatches;
     }
 

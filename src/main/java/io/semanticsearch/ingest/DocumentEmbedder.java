@@ -104,7 +104,7 @@ final class DocumentEmbedder {
         if (service.admitBatch() == false) {
             // Waiting behind every bulk already admitted would take minutes: refuse now, the client retries later.
             OpenSearchRejectedExecutionException rejected = new OpenSearchRejectedExecutionException(
-                "the ingest backlog of this node is full: [" + service.maxPendingBatchesSetting() + "] bulk requests are being embedded "
+                "the ingest backlog of this node is full: [" + service.maxPendingBatches() + "] bulk requests are being embedded "
                     + "([plugins.semantic.ingest.max_pending_batches]); retry with back-off"
             );
             List<IngestDocumentWrapper> results = new ArrayList<>(documents.size());
@@ -142,8 +142,16 @@ final class DocumentEmbedder {
         }
         // Only documents with something to embed are looked up: the others need nothing stored.
         List<IngestDocument> toLookUp = new ArrayList<>(documents.size());
+        boolean any = false;
         for (EmbedDocument document : documents) {
-            toLookUp.add(document.needsEmbedding() ? document.ingestDocument() : null);
+            boolean needs = document.needsEmbedding();
+            toLookUp.add(needs ? document.ingestDocument() : null);
+            any |= needs;
+        }
+        if (any == false) {
+            // Everything came with its passages (a _reindex): no look-up, and no hop to another thread.
+            embedAndWrite(documents, handler);
+            return;
         }
         // The answer comes on a transport thread when a shard is on another node: cutting texts into passages there
         // would hold up the node's networking, so the rest runs on the generic pool.

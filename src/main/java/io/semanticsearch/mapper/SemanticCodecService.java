@@ -85,8 +85,9 @@ public final class SemanticCodecService extends CodecService {
                 fields.add(fieldType.name());
             }
         }
-        semanticTextFields = new FieldsOfMapping(mapper, List.copyOf(fields));
-        return fields;
+        FieldsOfMapping found = new FieldsOfMapping(mapper, List.copyOf(fields));
+        semanticTextFields = found;
+        return found.fields();
     }
 
     private record FieldsOfMapping(DocumentMapper mapper, List<String> fields) {}

@@ -39,18 +39,11 @@ public final class SemanticTextFieldMapper extends ParametrizedFieldMapper {
     /** Parameters of ours; the rest of a {@code semantic_text} mapping is a {@code text} mapping's. */
     static final Set<String> OWN_PARAMETERS = Set.of("model", "dims", "model_fingerprint", "chunking", "index_options");
 
-    private final SemanticTextFieldType.Options options;
     private ParametrizedFieldMapper delegate;
 
-    private SemanticTextFieldMapper(
-        String simpleName,
-        SemanticTextFieldType fieldType,
-        ParametrizedFieldMapper delegate,
-        SemanticTextFieldType.Options options
-    ) {
+    private SemanticTextFieldMapper(String simpleName, SemanticTextFieldType fieldType, ParametrizedFieldMapper delegate) {
         super(simpleName, fieldType, MultiFields.empty(), CopyTo.empty());
         this.delegate = delegate;
-        this.options = options;
     }
 
     private static SemanticTextFieldMapper toType(Mapper in) {
@@ -80,7 +73,7 @@ public final class SemanticTextFieldMapper extends ParametrizedFieldMapper {
 
     public static final class Builder extends ParametrizedFieldMapper.Builder {
 
-        private final Parameter<String> model = Parameter.stringParam("model", false, m -> toType(m).options.model(), null)
+        private final Parameter<String> model = Parameter.stringParam("model", false, m -> toType(m).fieldType().options().model(), null)
             .acceptsNull()
             .setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
         private final Parameter<Integer> dims = new Parameter<Integer>(
@@ -88,12 +81,12 @@ public final class SemanticTextFieldMapper extends ParametrizedFieldMapper {
             false,
             () -> null,
             (n, c, o) -> XContentMapValues.nodeIntegerValue(o),
-            m -> toType(m).options.dims()
+            m -> toType(m).fieldType().options().dims()
         ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
         private final Parameter<String> fingerprint = Parameter.stringParam(
             "model_fingerprint",
             false,
-            m -> toType(m).options.fingerprint(),
+            m -> toType(m).fieldType().options().fingerprint(),
             null
         ).acceptsNull().setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
         private final Parameter<TextChunking> chunking = new Parameter<>(
@@ -101,14 +94,14 @@ public final class SemanticTextFieldMapper extends ParametrizedFieldMapper {
             false,
             () -> TextChunking.DEFAULT,
             (n, c, o) -> TextChunking.parse(o),
-            m -> toType(m).options.chunking()
+            m -> toType(m).fieldType().options().chunking()
         ).setSerializer((b, n, v) -> v.toXContent(b, n), TextChunking::toString).alwaysSerialize();
         private final Parameter<VectorIndexOptions> indexOptions = new Parameter<>(
             "index_options",
             false,
             () -> VectorIndexOptions.DEFAULT,
             (n, c, o) -> VectorIndexOptions.parse(o),
-            m -> toType(m).options.indexOptions()
+            m -> toType(m).fieldType().options().indexOptions()
         ).setSerializer((b, n, v) -> v.toXContent(b, n), VectorIndexOptions::toString);
 
         private ParametrizedFieldMapper.Builder delegate;
@@ -139,7 +132,7 @@ public final class SemanticTextFieldMapper extends ParametrizedFieldMapper {
                 chunking.getValue(),
                 indexOptions.getValue()
             );
-            return new SemanticTextFieldMapper(name, new SemanticTextFieldType(text.fieldType(), resolved), text, resolved);
+            return new SemanticTextFieldMapper(name, new SemanticTextFieldType(text.fieldType(), resolved), text);
         }
     }
 

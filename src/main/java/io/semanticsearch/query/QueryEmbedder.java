@@ -2,10 +2,8 @@ package io.semanticsearch.query;
 
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
-import io.semanticsearch.mapper.FieldDefinitions;
-import io.semanticsearch.mapper.SemanticTextFieldMapper;
+import io.semanticsearch.mapper.MappedModels;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
-import io.semanticsearch.mapper.SemanticVectorFieldMapper;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
 
 import org.apache.logging.log4j.LogManager;
@@ -15,7 +13,6 @@ import org.opensearch.action.support.ThreadedActionListener;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
-import org.opensearch.cluster.metadata.MappingMetadata;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.index.query.QueryCoordinatorContext;
@@ -27,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns the text of a {@code semantic} query into a vector once per search request, on the coordinating node, with
@@ -45,8 +41,7 @@ public final class QueryEmbedder {
     private final ClusterService clusterService;
     private final IndexNameExpressionResolver indexResolver;
     private final ThreadPool threadPool;
-    // Parsing a whole mapping for every text query costs more than the query on large mappings: once per version.
-    private final Map<FieldKey, FieldModel> fieldModelCache = new ConcurrentHashMap<>();
+    private final MappedModels mappedModels = new MappedModels();
 
     public QueryEmbedder(
         EmbeddingService embeddings,
@@ -181,10 +176,6 @@ public final class QueryEmbedder {
         }
     }
 
-    Map<String, String> fieldModels(String field, IndicesRequest request) {
-        return fieldModels(field, request, new TreeMap<>());
-    }
-
     /**
      * Index name to the model of {@code field} there ({@link #NO_MODEL} when it has none), for indices mapping it as
      * {@code semantic_vector} or {@code semantic_text}; the latter's recorded fingerprints go into {@code fingerprints}.
@@ -200,36 +191,14 @@ public final class QueryEmbedder {
             if (metadata == null) {
                 continue;
             }
-            FieldModel found = fieldModel(metadata, field);
-            if (found.model() != null) {
-                models.put(index, found.model());
+            MappedModels.MappedModel found = mappedModels.of(metadata, field);
+            if (found.embedded()) {
+                models.put(index, found.model() == null ? NO_MODEL : found.model());
                 if (found.fingerprint() != null) {
                     fingerprints.put(index, found.fingerprint());
                 }
             }
         }
         return models;
-    }
-
-    /** What a mapping says of a field's model: null model when it is not a field of ours. */
-    private record FieldModel(String model, String fingerprint) {}
-
-    private record FieldKey(String indexUuid, long mappingVersion, String field) {}
-
-    private FieldModel fieldModel(IndexMetadata metadata, String field) {
-        if (fieldModelCache.size() > 10_000) {
-            fieldModelCache.clear(); // entries of old mapping versions would pile up; the next queries fill it again
-        }
-        return fieldModelCache.computeIfAbsent(new FieldKey(metadata.getIndexUUID(), metadata.getMappingVersion(), field), key -> {
-            MappingMetadata mapping = metadata.mapping();
-            Map<String, Object> definition = mapping == null ? null : FieldDefinitions.find(mapping.sourceAsMap(), field);
-            Object type = definition == null ? null : definition.get("type");
-            if (SemanticVectorFieldMapper.CONTENT_TYPE.equals(type) == false && SemanticTextFieldMapper.CONTENT_TYPE.equals(type) == false) {
-                return new FieldModel(null, null);
-            }
-            Object model = definition.get("model");
-            Object fingerprint = definition.get("model_fingerprint");
-            return new FieldModel(model == null ? NO_MODEL : model.toString(), fingerprint == null ? null : fingerprint.toString());
-        });
     }
 }

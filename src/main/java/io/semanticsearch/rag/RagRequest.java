@@ -23,6 +23,7 @@ import java.util.Map;
  *
  * @param textField    the text field BM25 searches in hybrid retrieval, and the passage text when {@code field} is
  *                     a plain {@code semantic_vector} field; may be null
+ * @param retrieval    how documents are found; null when the request leaves it to the field ({@link #forField})
  * @param filter       a query the retrieved documents must match; may be null
  * @param fusion       how hybrid retrieval merges its two rankings
  * @param prompt       the user-message template of an LLM connector; null for the default

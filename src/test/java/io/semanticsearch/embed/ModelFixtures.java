@@ -57,6 +57,14 @@ public final class ModelFixtures {
         return dir;
     }
 
+    /** A registry of the bundled {@code models}, one thread each, from folders made under {@code root}. */
+    public static ModelRegistry registry(Path root, String... models) throws IOException {
+        for (String model : models) {
+            modelFolder(root.resolve(model), model);
+        }
+        return ModelRegistry.load(List.of(new ModelRegistry.Root(root, ModelRegistry.Source.BUNDLED)), 1);
+    }
+
     public static List<OracleLine> oracle(String model) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<OracleLine> lines = new ArrayList<>();

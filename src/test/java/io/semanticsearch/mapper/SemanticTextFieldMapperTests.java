@@ -30,7 +30,6 @@ import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -47,9 +46,7 @@ public class SemanticTextFieldMapperTests extends MapperServiceTestCase {
 
     @BeforeClass
     public static void loadModel() throws IOException {
-        Path root = createTempDir();
-        ModelFixtures.modelFolder(root.resolve(ModelFixtures.MINILM), ModelFixtures.MINILM);
-        registry = ModelRegistry.load(List.of(new ModelRegistry.Root(root, ModelRegistry.Source.BUNDLED)), 1);
+        registry = ModelFixtures.registry(createTempDir(), ModelFixtures.MINILM);
     }
 
     @AfterClass

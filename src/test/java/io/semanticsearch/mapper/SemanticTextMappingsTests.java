@@ -14,8 +14,6 @@ import org.opensearch.index.mapper.MapperParsingException;
 import org.opensearch.test.OpenSearchTestCase;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -27,9 +25,7 @@ public class SemanticTextMappingsTests extends OpenSearchTestCase {
 
     @BeforeClass
     public static void loadModel() throws IOException {
-        Path root = createTempDir();
-        ModelFixtures.modelFolder(root.resolve(ModelFixtures.MINILM), ModelFixtures.MINILM);
-        registry = ModelRegistry.load(List.of(new ModelRegistry.Root(root, ModelRegistry.Source.BUNDLED)), 1);
+        registry = ModelFixtures.registry(createTempDir(), ModelFixtures.MINILM);
     }
 
     @AfterClass
