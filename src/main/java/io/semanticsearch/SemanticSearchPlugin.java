@@ -7,10 +7,12 @@ import io.semanticsearch.embed.QueryVectorCache;
 import io.semanticsearch.embed.SemanticStatsAction;
 import io.semanticsearch.embed.TransportEmbedAction;
 import io.semanticsearch.embed.TransportSemanticStatsAction;
+import io.semanticsearch.ingest.BulkInferenceAction;
 import io.semanticsearch.ingest.SemanticEmbedProcessor;
 import io.semanticsearch.ingest.SemanticEmbedProcessorFactory;
 import io.semanticsearch.ingest.SemanticTextProcessor;
 import io.semanticsearch.ingest.SemanticTextProcessorFactory;
+import io.semanticsearch.ingest.TransportBulkInferenceAction;
 import io.semanticsearch.mapper.SemanticCodecService;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextMappings;
@@ -207,7 +209,8 @@ public class SemanticSearchPlugin extends Plugin
         return List.of(
             new ActionHandler<>(SemanticStatsAction.INSTANCE, TransportSemanticStatsAction.class),
             new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class),
-            new ActionHandler<>(RagAction.INSTANCE, TransportRagAction.class)
+            new ActionHandler<>(RagAction.INSTANCE, TransportRagAction.class),
+            new ActionHandler<>(BulkInferenceAction.INSTANCE, TransportBulkInferenceAction.class)
         );
     }
 

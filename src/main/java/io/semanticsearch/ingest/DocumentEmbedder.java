@@ -9,16 +9,20 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
+import org.opensearch.transport.client.Client;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -44,18 +48,29 @@ final class DocumentEmbedder {
     private final Limits limits;
     @Nullable
     private final StoredTargets storedTargets;
+    @Nullable
+    private final Client tasks;
 
     /**
      * @param service       the node's embedding service, whose ingest backlog every bulk is admitted into
      * @param batchSize     documents per model call of a bulk
      * @param limits        what one field of one document may give to embed; more fails that document first
      * @param storedTargets where stored documents are read for reuse; null to embed every field that has no value yet
+     * @param tasks         the client that runs each bulk's inference as a {@link BulkInferenceAction} task; null to run
+     *                      it without one (unit tests)
      */
-    DocumentEmbedder(EmbeddingService service, int batchSize, Limits limits, @Nullable StoredTargets storedTargets) {
+    DocumentEmbedder(
+        EmbeddingService service,
+        int batchSize,
+        Limits limits,
+        @Nullable StoredTargets storedTargets,
+        @Nullable Client tasks
+    ) {
         this.service = service;
         this.batchSize = batchSize;
         this.limits = limits;
         this.storedTargets = storedTargets;
+        this.tasks = tasks;
     }
 
     int batchSize() {
@@ -72,7 +87,7 @@ final class DocumentEmbedder {
         Function<IngestDocumentWrapper, EmbedDocument> reader,
         BiConsumer<IngestDocument, Exception> handler
     ) {
-        run(List.of(reader.apply(new IngestDocumentWrapper(0, 0, document, null))), results -> {
+        run(List.of(reader.apply(new IngestDocumentWrapper(0, 0, document, null))), () -> false, results -> {
             IngestDocumentWrapper result = results.get(0);
             handler.accept(result.getException() == null ? result.getIngestDocument() : null, result.getException());
         });
@@ -128,16 +143,41 @@ final class DocumentEmbedder {
         for (int from = 0; from < sorted.size(); from += batchSize) {
             subBatches.add(sorted.subList(from, Math.min(sorted.size(), from + batchSize)));
         }
-        SubBatchRun run = new SubBatchRun(subBatches, releasing);
-        for (int i = 0; i < SUB_BATCHES_IN_FLIGHT; i++) {
-            run.startNext();
+        if (tasks == null) {
+            new SubBatchRun(subBatches, () -> false, releasing).start();
+            return;
         }
+        AtomicBoolean started = new AtomicBoolean();
+        BulkInferenceAction.Request request = new BulkInferenceAction.Request(
+            indices(documents),
+            "embed " + documents.size() + " documents of a bulk into " + Arrays.toString(indices(documents)),
+            (cancelled, done) -> {
+                started.set(true);
+                new SubBatchRun(subBatches, cancelled, results -> {
+                    done.run();
+                    releasing.accept(results);
+                }).start();
+            }
+        );
+        tasks.execute(BulkInferenceAction.INSTANCE, request, ActionListener.wrap(response -> {}, e -> {
+            // Refused before it ran (the security plugin denies the action): every document fails with the reason.
+            if (started.get() == false) {
+                for (EmbedDocument document : documents) {
+                    document.failure = document.failure != null ? document.failure : e;
+                }
+                releasing.accept(documents.stream().map(EmbedDocument::result).toList());
+            }
+        }));
+    }
+
+    private static String[] indices(List<EmbedDocument> documents) {
+        return documents.stream().map(EmbedDocument::index).filter(Objects::nonNull).distinct().toArray(String[]::new);
     }
 
     /** Embeds and writes the targets of {@code documents}, first looking up their stored targets when configured. */
-    void run(List<EmbedDocument> documents, Consumer<List<IngestDocumentWrapper>> handler) {
+    void run(List<EmbedDocument> documents, BooleanSupplier cancelled, Consumer<List<IngestDocumentWrapper>> handler) {
         if (storedTargets == null) {
-            embedAndWrite(documents, handler);
+            embedAndWrite(documents, cancelled, handler);
             return;
         }
         // Only documents with something to embed are looked up: the others need nothing stored.
@@ -150,7 +190,7 @@ final class DocumentEmbedder {
         }
         if (any == false) {
             // Everything came with its passages (a _reindex): no look-up, and no hop to another thread.
-            embedAndWrite(documents, handler);
+            embedAndWrite(documents, cancelled, handler);
             return;
         }
         // The answer comes on a transport thread when a shard is on another node: cutting texts into passages there
@@ -168,7 +208,7 @@ final class DocumentEmbedder {
                     }
                 }
             }
-            embedAndWrite(documents, handler);
+            embedAndWrite(documents, cancelled, handler);
         }));
     }
 
@@ -186,7 +226,7 @@ final class DocumentEmbedder {
     private record ModelKey(EmbeddingModel model, InputType inputType) {}
 
     /** Embeds the texts of every field without a value, one model call per model, then writes the targets and answers. */
-    private void embedAndWrite(List<EmbedDocument> documents, Consumer<List<IngestDocumentWrapper>> handler) {
+    private void embedAndWrite(List<EmbedDocument> documents, BooleanSupplier cancelled, Consumer<List<IngestDocumentWrapper>> handler) {
         Map<ModelKey, ModelCall> calls = new LinkedHashMap<>();
         for (EmbedDocument document : documents) {
             if (document.failure != null) {
@@ -206,7 +246,7 @@ final class DocumentEmbedder {
         AtomicInteger unfinished = new AtomicInteger(calls.size());
         for (ModelCall call : calls.values()) {
             // Once: the inference pool reports a failure of our own handler to the listener too, which must not answer twice.
-            call.embedder.embed(call.texts, ActionListener.notifyOnce(new ActionListener<>() {
+            call.embedder.embed(call.texts, cancelled, ActionListener.notifyOnce(new ActionListener<>() {
                 @Override
                 public void onResponse(float[][] vectors) {
                     for (EmbedDocument document : call.documents) {
@@ -310,16 +350,24 @@ final class DocumentEmbedder {
     /** The sub-batches of one {@link #runSorted} call, started a few at a time; the handler gets all results once. */
     private final class SubBatchRun {
         private final List<List<EmbedDocument>> subBatches;
+        private final BooleanSupplier cancelled;
         private final Consumer<List<IngestDocumentWrapper>> handler;
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicInteger unfinished;
         private final List<IngestDocumentWrapper> results;
 
-        SubBatchRun(List<List<EmbedDocument>> subBatches, Consumer<List<IngestDocumentWrapper>> handler) {
+        SubBatchRun(List<List<EmbedDocument>> subBatches, BooleanSupplier cancelled, Consumer<List<IngestDocumentWrapper>> handler) {
             this.subBatches = subBatches;
+            this.cancelled = cancelled;
             this.handler = handler;
             this.unfinished = new AtomicInteger(subBatches.size());
             this.results = Collections.synchronizedList(new ArrayList<>());
+        }
+
+        void start() {
+            for (int i = 0; i < SUB_BATCHES_IN_FLIGHT; i++) {
+                startNext();
+            }
         }
 
         /**
@@ -331,7 +379,7 @@ final class DocumentEmbedder {
             for (int i = next.getAndIncrement(); i < subBatches.size(); i = next.getAndIncrement()) {
                 // Whichever of the handler and this loop comes second starts the next sub-batch.
                 AtomicBoolean handOver = new AtomicBoolean();
-                run(subBatches.get(i), subBatchResults -> {
+                run(subBatches.get(i), cancelled, subBatchResults -> {
                     results.addAll(subBatchResults);
                     if (unfinished.decrementAndGet() == 0) {
                         handler.accept(new ArrayList<>(results));

@@ -28,6 +28,14 @@ final class EmbedDocument {
         return wrapper.getIngestDocument();
     }
 
+    /** The index the document goes to, or null when it has none (a simulated document). */
+    @Nullable
+    String index() {
+        IngestDocument document = wrapper.getIngestDocument();
+        Object index = document == null ? null : document.getSourceAndMetadata().get(IngestDocument.Metadata.INDEX.getFieldName());
+        return index == null ? null : index.toString();
+    }
+
     long textLength() {
         long length = 0;
         for (EmbedField field : fields) {

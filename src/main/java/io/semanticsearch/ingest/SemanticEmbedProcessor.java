@@ -102,7 +102,7 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
 
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> batch, Consumer<List<IngestDocumentWrapper>> handler) {
-        documents.run(DocumentEmbedder.read(batch, this::read), handler);
+        documents.run(DocumentEmbedder.read(batch, this::read), () -> false, handler);
     }
 
     /** Refuses to write this pipeline's vectors into a field mapped for another model's. */

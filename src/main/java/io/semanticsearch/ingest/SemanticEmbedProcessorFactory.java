@@ -100,7 +100,7 @@ public final class SemanticEmbedProcessorFactory implements Processor.Factory {
             fieldMap,
             ignoreMissing,
             new TextEmbedder(service, model, inputType, chunker),
-            new DocumentEmbedder(service, batchSize, limits, storedTargets),
+            new DocumentEmbedder(service, batchSize, limits, storedTargets, client),
             targetModels
         );
     }

@@ -74,7 +74,7 @@ public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor
 
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> batch, Consumer<List<IngestDocumentWrapper>> handler) {
-        documents.run(DocumentEmbedder.read(batch, this::read), handler);
+        documents.run(DocumentEmbedder.read(batch, this::read), () -> false, handler);
     }
 
     /** Reads the semantic_text fields of one document, keeping passages that came with their text's hash. */

@@ -67,7 +67,7 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
             tag,
             description,
             targets,
-            new DocumentEmbedder(service, SemanticEmbedProcessor.DEFAULT_BATCH_SIZE, limits, new StoredTargets(client, includes))
+            new DocumentEmbedder(service, SemanticEmbedProcessor.DEFAULT_BATCH_SIZE, limits, new StoredTargets(client, includes), client)
         );
     }
 

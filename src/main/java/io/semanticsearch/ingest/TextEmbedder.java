@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * How the strings of one source field become the value of its target field: with chunking, an array of passages
@@ -126,9 +127,9 @@ final class TextEmbedder {
         return new Pending(texts, offsets, elements, text.array());
     }
 
-    /** Embeds {@code texts} on the inference pool; {@code listener} is answered there. */
-    void embed(List<String> texts, ActionListener<float[][]> listener) {
-        service.embed(model, inputType, texts, listener);
+    /** Embeds {@code texts} on the ingest lane; {@code listener} is answered there. Stops once {@code cancelled} says so. */
+    void embed(List<String> texts, BooleanSupplier cancelled, ActionListener<float[][]> listener) {
+        service.embed(model, inputType, texts, EmbeddingService.Lane.INGEST, cancelled, listener);
     }
 
     /**

@@ -125,14 +125,14 @@ public class InferenceUnderLoadIT {
         String body = embedBody("cancel");
         long before = ingestTexts();
         CompletableFuture<LocalNode.Response> call = CompletableFuture.supplyAsync(() -> node.post("/_plugins/_semantic/_embed", body));
-        JsonNode task = awaitEmbedTask();
+        JsonNode task = awaitTask(EMBED_ACTION);
         assertTrue(task.toString(), task.path("cancellable").asBoolean());
         assertEquals(200, node.post("/_tasks/_cancel?actions=" + EMBED_ACTION, "").status());
 
         LocalNode.Response response = call.get(2, TimeUnit.MINUTES);
         assertTrue(response.toString(), response.status() >= 400 && response.body().contains("cancelled"));
         assertTrue("the runs after the cancellation were skipped", ingestTexts() - before < EMBED_TEXTS);
-        assertNoEmbedTask();
+        assertNoTask(EMBED_ACTION);
     }
 
     @Test
@@ -145,9 +145,9 @@ public class InferenceUnderLoadIT {
             socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             socket.getOutputStream().write(body);
             socket.getOutputStream().flush();
-            awaitEmbedTask();
+            awaitTask(EMBED_ACTION);
         } // the client goes away
-        assertNoEmbedTask();
+        assertNoTask(EMBED_ACTION);
         assertTrue("the runs after the connection closed were skipped", ingestTexts() - before < EMBED_TEXTS);
     }
 
@@ -163,9 +163,9 @@ public class InferenceUnderLoadIT {
         return "{\"texts\": [" + texts + "]}";
     }
 
-    private static JsonNode awaitEmbedTask() throws InterruptedException {
+    private static JsonNode awaitTask(String action) throws InterruptedException {
         for (int i = 0; i < 600; i++) {
-            JsonNode nodes = node.get("/_tasks?detailed=true&actions=" + EMBED_ACTION).json().path("nodes");
+            JsonNode nodes = node.get("/_tasks?detailed=true&actions=" + action).json().path("nodes");
             for (JsonNode n : nodes) {
                 for (JsonNode task : n.path("tasks")) {
                     return task;
@@ -173,17 +173,51 @@ public class InferenceUnderLoadIT {
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("no [" + EMBED_ACTION + "] task appeared");
+        throw new AssertionError("no [" + action + "] task appeared");
     }
 
-    private static void assertNoEmbedTask() throws InterruptedException {
+    private static void assertNoTask(String action) throws InterruptedException {
         for (int i = 0; i < 300; i++) {
-            if (node.get("/_tasks?actions=" + EMBED_ACTION).json().path("nodes").size() == 0) {
+            if (node.get("/_tasks?actions=" + action).json().path("nodes").size() == 0) {
                 return;
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("the [" + EMBED_ACTION + "] task is still there: " + node.get("/_tasks?actions=" + EMBED_ACTION).body());
+        throw new AssertionError("the [" + action + "] task is still there: " + node.get("/_tasks?actions=" + action).body());
+    }
+
+    private static final String BULK_ACTION = "indices:data/write/semantic/embed_documents";
+
+    @Test
+    public void aCancelledBulkInferenceFailsOnlyTheDocumentsItHadNotEmbedded() throws Exception {
+        CompletableFuture<LocalNode.Response> bulk = CompletableFuture.supplyAsync(
+            () -> node.post("/busy/_bulk?refresh=true", longBulk("cancelled", 300))
+        );
+        JsonNode task = awaitTask(BULK_ACTION);
+        assertTrue(task.toString(), task.path("cancellable").asBoolean());
+        assertTrue(task.toString(), task.path("description").asText().contains("300 documents") && task.path("description").asText().contains("busy"));
+        assertEquals(200, node.post("/_tasks/_cancel?actions=" + BULK_ACTION, "").status());
+
+        JsonNode response = bulk.get(5, TimeUnit.MINUTES).json();
+        int indexed = 0;
+        int cancelled = 0;
+        for (JsonNode item : response.path("items")) {
+            JsonNode result = item.path("index");
+            if (result.path("status").asInt() == 201) {
+                indexed++;
+            } else {
+                assertEquals(result.toString(), "task_cancelled_exception", result.path("error").path("type").asText());
+                cancelled++;
+            }
+        }
+        assertEquals(300, indexed + cancelled);
+        assertTrue("the documents after the cancellation were not embedded", cancelled > 0);
+        assertNoTask(BULK_ACTION);
+        // What was embedded before is indexed and found; the lane takes the next bulk.
+        JsonNode count = node.post("/busy/_count", "{\"query\": {\"match\": {\"body\": \"cancelled\"}}}").json();
+        assertEquals(count.toString(), indexed, count.path("count").asInt());
+        JsonNode next = node.post("/busy/_bulk?refresh=true", longBulk("after-cancel", 3)).json();
+        assertFalse(next.toString(), next.path("errors").asBoolean());
     }
 
     @Test
