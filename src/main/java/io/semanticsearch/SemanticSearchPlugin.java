@@ -7,6 +7,7 @@ import io.semanticsearch.embed.QueryVectorCache;
 import io.semanticsearch.embed.SemanticStatsAction;
 import io.semanticsearch.embed.TransportEmbedAction;
 import io.semanticsearch.embed.TransportSemanticStatsAction;
+import io.semanticsearch.highlight.SemanticSentenceHighlighter;
 import io.semanticsearch.ingest.BulkInferenceAction;
 import io.semanticsearch.ingest.SemanticEmbedProcessor;
 import io.semanticsearch.ingest.SemanticEmbedProcessorFactory;
@@ -17,6 +18,7 @@ import io.semanticsearch.mapper.SemanticCodecService;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextMappings;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
+import io.semanticsearch.query.FusedHitsQueryBuilder;
 import io.semanticsearch.query.QueryEmbedder;
 import io.semanticsearch.query.SemanticQueryBuilder;
 import io.semanticsearch.rag.LlmConnectors;
@@ -58,6 +60,7 @@ import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.ReloadablePlugin;
 import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.search.fetch.subphase.highlight.Highlighter;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
@@ -188,6 +191,11 @@ public class SemanticSearchPlugin extends Plugin
     }
 
     @Override
+    public Map<String, Highlighter> getHighlighters() {
+        return Map.of(SemanticSentenceHighlighter.NAME, new SemanticSentenceHighlighter(() -> embeddings));
+    }
+
+    @Override
     public List<QuerySpec<?>> getQueries() {
         Supplier<QueryEmbedder> embedder = () -> queryEmbedder;
         return List.of(
@@ -195,7 +203,8 @@ public class SemanticSearchPlugin extends Plugin
                 SemanticQueryBuilder.NAME,
                 in -> new SemanticQueryBuilder(in, embedder),
                 parser -> SemanticQueryBuilder.fromXContent(parser, embedder)
-            )
+            ),
+            new QuerySpec<>(FusedHitsQueryBuilder.NAME, FusedHitsQueryBuilder::new, FusedHitsQueryBuilder::fromXContent)
         );
     }
 

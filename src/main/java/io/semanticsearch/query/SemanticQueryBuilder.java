@@ -6,6 +6,7 @@ import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
+import io.semanticsearch.mapper.VectorSimilarity;
 
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.Query;
@@ -84,6 +85,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
     private QueryBuilder filter;
     private Float minScore;
     private boolean exact;
+    private HybridOptions hybrid;
 
     private SemanticQueryBuilder(
         Supplier<QueryEmbedder> embedder,
@@ -154,6 +156,9 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
 
     @Override
     protected void doWriteTo(StreamOutput out) throws IOException {
+        if (hybrid != null) {
+            throw new IllegalStateException("[" + NAME + "] [hybrid] must be fused on the coordinating node before the query is sent: missing rewrite?");
+        }
         if (vector == null) {
             // Embedding per shard would cost one inference per shard and could differ between nodes.
             throw new IllegalStateException("[" + NAME + "] query text or [like] must be turned into a vector before it is sent: missing rewrite?");
@@ -177,6 +182,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         copy.filter = filter;
         copy.minScore = minScore;
         copy.exact = exact;
+        copy.hybrid = hybrid;
         copy.boost(boost());
         copy.queryName(queryName());
         return copy;
@@ -260,8 +266,10 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
 
     /** Drops hits whose similarity score (before {@code boost}) is under {@code minScore}. */
     public SemanticQueryBuilder minScore(float minScore) {
-        if (Float.isFinite(minScore) == false) {
-            throw new IllegalArgumentException("[" + NAME + "] [min_score] must be a finite number, got [" + minScore + "]");
+        if (Float.isFinite(minScore) == false || minScore < 0) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [min_score] must be a finite number of at least 0 (similarity scores are never negative), got [" + minScore + "]"
+            );
         }
         this.minScore = minScore;
         return this;
@@ -283,190 +291,26 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         return this;
     }
 
+    /** Fuse with BM25 over the whole result (see {@link HybridRewrite}); null for the semantic ranking alone. */
+    public HybridOptions hybrid() {
+        return hybrid;
+    }
+
+    public SemanticQueryBuilder hybrid(HybridOptions hybrid) {
+        if (hybrid != null && text == null) {
+            throw new IllegalArgumentException("[" + NAME + "] [hybrid] needs [query]: its text is what BM25 searches, which a [vector] or [like] has none of");
+        }
+        this.hybrid = hybrid;
+        return this;
+    }
+
     @Override
     public String getWriteableName() {
         return NAME;
     }
 
     public static SemanticQueryBuilder fromXContent(XContentParser parser, Supplier<QueryEmbedder> embedder) throws IOException {
-        XContentLocation start = parser.getTokenLocation();
-        Map<String, Object> values = new HashMap<>();
-        String name = null;
-        for (Token token = parser.nextToken(); token != Token.END_OBJECT; token = parser.nextToken()) {
-            if (token == Token.FIELD_NAME) {
-                name = parser.currentName();
-                continue;
-            }
-            switch (name) {
-                case "filter" -> {
-                    requireObject(parser, name, token);
-                    values.put(name, parseInnerQueryBuilder(parser));
-                }
-                case "like" -> values.put(name, parseLike(parser, token));
-                case "vector" -> values.put(name, parseVector(parser, token));
-                case "field", "query", "model", "_name" -> values.put(name, stringValue(parser, name, token));
-                case "k", "num_candidates" -> values.put(name, intValue(parser, name, token));
-                case "min_score", "boost" -> values.put(name, floatValue(parser, name, token));
-                case "exact" -> values.put(name, booleanValue(parser, name, token));
-                case null, default -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] query does not support [" + name + "]");
-            }
-        }
-        try {
-            return build(values, embedder);
-        } catch (IllegalArgumentException e) {
-            throw new ParsingException(start, e.getMessage());
-        }
-    }
-
-    private static SemanticQueryBuilder build(Map<String, Object> values, Supplier<QueryEmbedder> embedder) {
-        List<String> sources = new ArrayList<>();
-        for (String source : List.of("query", "vector", "like")) {
-            if (values.get(source) != null) {
-                sources.add("[" + source + "]");
-            }
-        }
-        if (sources.size() != 1) {
-            throw new IllegalArgumentException(
-                sources.isEmpty()
-                    ? "[" + NAME + "] requires one of [query], [vector] or [like]"
-                    : "[" + NAME + "] takes only one of [query], [vector] and [like], got " + String.join(" and ", sources)
-            );
-        }
-        String field = (String) values.get("field");
-        SemanticQueryBuilder builder;
-        if (values.get("query") != null) {
-            builder = text(field, (String) values.get("query"), embedder);
-        } else if (values.get("vector") != null) {
-            builder = vector(field, (float[]) values.get("vector"));
-        } else {
-            builder = like(field, (Like) values.get("like"), embedder);
-        }
-        builder.model((String) values.get("model"));
-        if (values.get("k") != null) {
-            builder.k((Integer) values.get("k"));
-        }
-        if (values.get("num_candidates") != null) {
-            builder.numCandidates((Integer) values.get("num_candidates"));
-        }
-        if (values.get("min_score") != null) {
-            builder.minScore((Float) values.get("min_score"));
-        }
-        if (values.get("exact") != null) {
-            builder.exact((Boolean) values.get("exact"));
-        }
-        builder.filter((QueryBuilder) values.get("filter"));
-        if (values.get("boost") != null) {
-            builder.boost((Float) values.get("boost"));
-        }
-        builder.queryName((String) values.get("_name"));
-        return builder;
-    }
-
-    private static void requireObject(XContentParser parser, String name, Token token) throws IOException {
-        if (token != Token.START_OBJECT) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a query object, got [" + describe(parser) + "]");
-        }
-    }
-
-    /** The current value for an error message; the parser has no text for nulls, objects and arrays. */
-    private static String describe(XContentParser parser) throws IOException {
-        return switch (parser.currentToken()) {
-            case VALUE_NULL -> "null";
-            case START_OBJECT -> "an object";
-            case START_ARRAY -> "an array";
-            default -> parser.text();
-        };
-    }
-
-    private static Like parseLike(XContentParser parser, Token token) throws IOException {
-        if (token != Token.START_OBJECT) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] must be an object with [_id], got [" + describe(parser) + "]");
-        }
-        String id = null;
-        String index = null;
-        String routing = null;
-        String name = null;
-        for (Token t = parser.nextToken(); t != Token.END_OBJECT; t = parser.nextToken()) {
-            if (t == Token.FIELD_NAME) {
-                name = parser.currentName();
-            } else if ("_id".equals(name) && t.isValue()) {
-                id = parser.text();
-            } else if ("_index".equals(name) && t.isValue()) {
-                index = parser.text();
-            } else if ("routing".equals(name) && t.isValue()) {
-                routing = parser.text();
-            } else {
-                throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] does not support [" + name + "]");
-            }
-        }
-        if (id == null || id.isEmpty()) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [like] requires [_id]");
-        }
-        return new Like(id, index, routing);
-    }
-
-    private static float[] parseVector(XContentParser parser, Token token) throws IOException {
-        if (token != Token.START_ARRAY) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] must be an array of numbers, got [" + describe(parser) + "]");
-        }
-        List<Float> values = new ArrayList<>();
-        for (Token t = parser.nextToken(); t != Token.END_ARRAY; t = parser.nextToken()) {
-            if (t != Token.VALUE_NUMBER) {
-                throw new ParsingException(
-                    parser.getTokenLocation(),
-                    "[" + NAME + "] [vector] must be an array of numbers, got [" + describe(parser) + "] at position [" + values.size() + "]"
-                );
-            }
-            double value = parser.doubleValue();
-            if (Double.isFinite(value) && Math.abs(value) > Float.MAX_VALUE) {
-                throw new ParsingException(
-                    parser.getTokenLocation(),
-                    "[" + NAME + "] [vector] value [" + parser.text() + "] at position [" + values.size() + "] is too large for a float"
-                );
-            }
-            values.add((float) value);
-        }
-        float[] vector = new float[values.size()];
-        for (int i = 0; i < vector.length; i++) {
-            vector[i] = values.get(i);
-        }
-        return vector;
-    }
-
-    private static String stringValue(XContentParser parser, String name, Token token) throws IOException {
-        if (token != Token.VALUE_STRING) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a string, got [" + describe(parser) + "]");
-        }
-        return parser.text();
-    }
-
-    private static Integer intValue(XContentParser parser, String name, Token token) throws IOException {
-        try {
-            if (token == Token.VALUE_NUMBER || token == Token.VALUE_STRING) {
-                return parser.intValue(false);
-            }
-        } catch (IllegalArgumentException e) {
-            // not an integer: reported below with the value
-        }
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be an integer, got [" + describe(parser) + "]");
-    }
-
-    private static Float floatValue(XContentParser parser, String name, Token token) throws IOException {
-        try {
-            if (token == Token.VALUE_NUMBER || token == Token.VALUE_STRING) {
-                return parser.floatValue();
-            }
-        } catch (IllegalArgumentException e) {
-            // not a number: reported below with the value
-        }
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a number, got [" + describe(parser) + "]");
-    }
-
-    private static Boolean booleanValue(XContentParser parser, String name, Token token) throws IOException {
-        if (token == Token.VALUE_BOOLEAN || (token == Token.VALUE_STRING && parser.isBooleanValue())) {
-            return parser.booleanValue();
-        }
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be true or false, got [" + describe(parser) + "]");
+        return SemanticQueryParser.parse(parser, embedder);
     }
 
     @Override
@@ -505,6 +349,9 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         if (exact) {
             builder.field("exact", true);
         }
+        if (hybrid != null) {
+            hybrid.toXContent(builder, params);
+        }
         printBoostAndQueryName(builder);
         builder.endObject();
     }
@@ -522,7 +369,16 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         }
         if (pendingVector != null) {
             float[] fetched = pendingVector.get();
-            return fetched == null ? this : copy(fetched, model, null, filter);
+            if (fetched == null) {
+                return this;
+            }
+            SemanticQueryBuilder withVector = copy(fetched, model, null, filter);
+            if (hybrid == null) {
+                return withVector;
+            }
+            withVector.hybrid = null;
+            // The text is still known here, and only here: the vector query that goes on no longer carries it.
+            return HybridRewrite.start(withVector, text, hybrid, filter, context).boost(boost()).queryName(queryName());
         }
         if (vector != null) {
             QueryShardContext shard = context.convertToShardContext();
@@ -619,6 +475,12 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("[" + NAME + "] [vector]: " + e.getMessage(), e);
         }
+        if (minScore != null && minScore > 1 && fieldType.similarity() != VectorSimilarity.MAX_INNER_PRODUCT) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [min_score] [" + minScore + "] can never be reached: scores of field [" + field + "] (similarity ["
+                    + fieldType.similarity().mappingName() + "]) lie between 0 and 1"
+            );
+        }
         Query filterQuery = filter == null ? null : filter.toQuery(context);
         if (exact || context.isInnerHitQuery()) {
             // Inner hits score the passages of each hit: all of them, exactly, not just those the graph search met.
@@ -709,11 +571,12 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             && Objects.equals(numCandidates, other.numCandidates)
             && Objects.equals(filter, other.filter)
             && Objects.equals(minScore, other.minScore)
-            && exact == other.exact;
+            && exact == other.exact
+            && Objects.equals(hybrid, other.hybrid);
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(field, text, Arrays.hashCode(vector), like, model, pendingVector, k, numCandidates, filter, minScore, exact);
+        return Objects.hash(field, text, Arrays.hashCode(vector), like, model, pendingVector, k, numCandidates, filter, minScore, exact, hybrid);
     }
 }

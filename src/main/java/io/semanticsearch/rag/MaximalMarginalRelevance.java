@@ -54,7 +54,7 @@ public final class MaximalMarginalRelevance {
         return picked;
     }
 
-    static double cosine(float[] a, float[] b) {
+    public static double cosine(float[] a, float[] b) {
         if (a.length != b.length) {
             throw new IllegalArgumentException("vectors of [" + a.length + "] and [" + b.length + "] dimensions");
         }

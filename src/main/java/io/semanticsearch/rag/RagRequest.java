@@ -152,40 +152,12 @@ public record RagRequest(
     }
 
     private static Fusion parseFusion(Map<String, Object> body, Retrieval retrieval) {
-        for (String key : List.of("fusion", "rank_constant", "semantic_weight", "normalizer")) {
+        for (String key : Fusion.OPTIONS) {
             if (body.containsKey(key) && retrieval == Retrieval.SEMANTIC) {
                 throw new IllegalArgumentException("[" + key + "] applies to [retrieval] [hybrid] only, got [retrieval] [" + retrieval + "]");
             }
         }
-        String value = optionalString(body, "fusion");
-        Fusion.Method method;
-        try {
-            // Linear by default: it beat RRF on both benchmark languages (docs/benchmarks.md, "Retrieval quality").
-            // A request that sets RRF's constant means RRF.
-            Fusion.Method unset = body.containsKey("rank_constant") ? Fusion.Method.RRF : Fusion.Method.LINEAR;
-            method = value == null ? unset : Fusion.Method.valueOf(value.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("[fusion] must be [rrf] or [linear], got [" + value + "]");
-        }
-        if (method == Fusion.Method.RRF) {
-            for (String key : List.of("semantic_weight", "normalizer")) {
-                if (body.containsKey(key)) {
-                    throw new IllegalArgumentException("[" + key + "] applies to [fusion] [linear] only; [rrf] fuses ranks, tuned by [rank_constant]");
-                }
-            }
-            return Fusion.rrf(optionalInt(body, "rank_constant", ReciprocalRankFusion.DEFAULT_RANK_CONSTANT, 1, 10_000));
-        }
-        if (body.containsKey("rank_constant")) {
-            throw new IllegalArgumentException("[rank_constant] applies to [fusion] [rrf] only; [linear] weighs by [semantic_weight]");
-        }
-        String normalizerName = optionalString(body, "normalizer");
-        LinearFusion.Normalizer normalizer;
-        try {
-            normalizer = normalizerName == null ? Fusion.DEFAULT_NORMALIZER : LinearFusion.Normalizer.valueOf(normalizerName.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("[normalizer] must be [z_score] or [min_max], got [" + normalizerName + "]");
-        }
-        return Fusion.linear(optionalDouble(body, "semantic_weight", Fusion.DEFAULT_SEMANTIC_WEIGHT, 0, 1), normalizer);
+        return Fusion.parse(body);
     }
 
     private static QueryBuilder parseFilter(Object value, NamedXContentRegistry registry) {
@@ -223,7 +195,7 @@ public record RagRequest(
         return value;
     }
 
-    private static String optionalString(Map<String, Object> body, String key) {
+    static String optionalString(Map<String, Object> body, String key) {
         Object value = body.get(key);
         if (value == null || value instanceof String) {
             return (String) value;
@@ -231,7 +203,7 @@ public record RagRequest(
         throw new IllegalArgumentException("[" + key + "] must be a string, got [" + JsonTypeNames.of(value) + "] [" + value + "]");
     }
 
-    private static int optionalInt(Map<String, Object> body, String key, int defaultValue, int min, int max) {
+    static int optionalInt(Map<String, Object> body, String key, int defaultValue, int min, int max) {
         Object value = body.get(key);
         if (value == null) {
             return defaultValue;
@@ -246,7 +218,7 @@ public record RagRequest(
         throw new IllegalArgumentException("[" + key + "] must be an integer, got [" + JsonTypeNames.of(value) + "] [" + value + "]");
     }
 
-    private static double optionalDouble(Map<String, Object> body, String key, double defaultValue, double min, double max) {
+    static double optionalDouble(Map<String, Object> body, String key, double defaultValue, double min, double max) {
         Object value = body.get(key);
         if (value == null) {
             return defaultValue;

@@ -8,6 +8,7 @@ import org.opensearch.action.search.MultiSearchRequest;
 import org.opensearch.action.search.MultiSearchResponse;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
+import org.opensearch.action.search.SearchType;
 import org.opensearch.common.xcontent.XContentFactory;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.common.xcontent.support.XContentMapValues;
@@ -97,7 +98,10 @@ final class Retriever {
         try {
             int size = request.retrieval() == Retrieval.HYBRID ? window(request.k()) : request.k();
             semantic = search(indices, semanticSearch(request, field, size));
-            lexical = request.retrieval() == Retrieval.HYBRID ? search(indices, lexicalSearch(request, field, size)) : null;
+            // BM25 statistics of the whole index, not of each shard: the fusion then ranks alike on any number of shards.
+            lexical = request.retrieval() == Retrieval.HYBRID
+                ? search(indices, lexicalSearch(request, field, size)).searchType(SearchType.DFS_QUERY_THEN_FETCH)
+                : null;
         } catch (IOException | RuntimeException e) {
             listener.onFailure(e);
             return;
@@ -138,16 +142,7 @@ final class Retriever {
     static List<RetrievedPassage> fuse(List<Doc> semantic, List<Doc> lexical, Fusion fusion, int k) {
         Map<Key, Doc> bySemantic = semantic.stream().collect(Collectors.toMap(Doc::key, d -> d, (a, b) -> a, LinkedHashMap::new));
         Map<Key, Doc> byLexical = lexical.stream().collect(Collectors.toMap(Doc::key, d -> d, (a, b) -> a, LinkedHashMap::new));
-        List<Fused<Key>> fused = switch (fusion.method()) {
-            case RRF -> ReciprocalRankFusion.fuse(
-                List.of(List.copyOf(byLexical.keySet()), List.copyOf(bySemantic.keySet())),
-                fusion.rankConstant()
-            );
-            case LINEAR -> LinearFusion.fuse(
-                List.of(ranking(byLexical, 1 - fusion.semanticWeight()), ranking(bySemantic, fusion.semanticWeight())),
-                fusion.normalizer()
-            );
-        };
+        List<Fused<Key>> fused = fusion.fuse(scores(byLexical), scores(bySemantic));
         List<Doc> best = new ArrayList<>();
         Map<Key, Double> scores = new LinkedHashMap<>();
         for (Fused<Key> f : fused.subList(0, Math.min(k, fused.size()))) {
@@ -161,8 +156,10 @@ final class Retriever {
         return passages(best, scores);
     }
 
-    private static LinearFusion.Ranking<Key> ranking(Map<Key, Doc> docs, double weight) {
-        return new LinearFusion.Ranking<>(List.copyOf(docs.keySet()), docs.values().stream().map(Doc::score).toList(), weight);
+    private static Map<Key, Double> scores(Map<Key, Doc> docs) {
+        Map<Key, Double> scores = new LinkedHashMap<>();
+        docs.forEach((key, doc) -> scores.put(key, doc.score()));
+        return scores;
     }
 
     private static List<RetrievedPassage> passages(List<Doc> docs, Map<Key, Double> scores) {

@@ -147,8 +147,10 @@ public class SemanticEmbedProcessorTests extends OpenSearchTestCase {
         ModelStats stats = embeddings.service.stats(ModelFixtures.MINILM);
         long batchesBefore = stats.batches();
         long textsBefore = stats.texts();
+        int tasksBefore = client.bulkInferences.get();
         List<IngestDocumentWrapper> results = batchExecute(processor, batch);
         assertEquals(5, results.size());
+        assertEquals("the bulk's inference runs as one task", tasksBefore + 1, client.bulkInferences.get());
         for (IngestDocumentWrapper result : results) {
             if (result.getSlot() == 2) {
                 assertEquals("field [body] must be a string or an array of strings, got a number [7]", result.getException().getMessage());

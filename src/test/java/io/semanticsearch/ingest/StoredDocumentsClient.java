@@ -30,6 +30,7 @@ import static org.opensearch.index.seqno.SequenceNumbers.UNASSIGNED_SEQ_NO;
 final class StoredDocumentsClient extends NoOpClient {
     final Map<String, Map<String, Object>> documents = new HashMap<>();
     final AtomicInteger multiGets = new AtomicInteger();
+    final AtomicInteger bulkInferences = new AtomicInteger();
     private volatile boolean failNext;
 
     StoredDocumentsClient() {
@@ -51,6 +52,12 @@ final class StoredDocumentsClient extends NoOpClient {
         Request request,
         ActionListener<Response> listener
     ) {
+        if (action == BulkInferenceAction.INSTANCE) {
+            // As TransportBulkInferenceAction runs it, without a task manager: never cancelled.
+            bulkInferences.incrementAndGet();
+            ((BulkInferenceAction.Request) request).work().run(() -> false, () -> listener.onResponse((Response) BulkInferenceAction.Response.INSTANCE));
+            return;
+        }
         assertSame(MultiGetAction.INSTANCE, action);
         multiGets.incrementAndGet();
         if (failNext) {

@@ -86,7 +86,9 @@ public class SemanticQueryBuilderTests extends MapperServiceTestCase {
         for (String json : List.of(
             "{\"semantic\": {\"field\": \"v\", \"query\": \"rotate logs\", \"k\": 3, \"filter\": {\"term\": {\"tag\": \"ops\"}}}}",
             "{\"semantic\": {\"field\": \"v\", \"vector\": [1, 2, 3, 4], \"min_score\": 0.25, \"exact\": true, \"_name\": \"x\"}}",
-            "{\"semantic\": {\"field\": \"v\", \"like\": {\"_id\": \"7\"}, \"num_candidates\": 300, \"boost\": 3}}"
+            "{\"semantic\": {\"field\": \"v\", \"like\": {\"_id\": \"7\"}, \"num_candidates\": 300, \"boost\": 3}}",
+            "{\"semantic\": {\"field\": \"v\", \"query\": \"rotate logs\", \"hybrid\": {\"text_field\": \"body\", \"fusion\": \"rrf\", \"rank_constant\": 20}}}",
+            "{\"semantic\": {\"field\": \"v\", \"query\": \"rotate logs\", \"hybrid\": true}}"
         )) {
             SemanticQueryBuilder parsed = parse(json);
             XContentBuilder builder = JsonXContent.contentBuilder();
@@ -145,6 +147,12 @@ public class SemanticQueryBuilderTests extends MapperServiceTestCase {
             "[semantic] [num_candidates] must be at most 10000, got [20000]"
         );
         assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"min_score\": \"high\"}}", "[semantic] [min_score] must be a number, got [high]");
+        assertParseError(
+            "{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"min_score\": -0.5}}",
+            "[semantic] [min_score] must be a finite number of at least 0 (similarity scores are never negative), got [-0.5]"
+        );
+        assertParseError("{\"semantic\": {\"field\": \"v\", \"vector\": [1], \"hybrid\": true}}", "[semantic] [hybrid] needs [query]");
+        assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"hybrid\": [1]}}", "[semantic] [hybrid] must be true or an object");
         assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"exact\": \"maybe\"}}", "[semantic] [exact] must be true or false, got [maybe]");
         assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"filter\": \"ops\"}}", "[semantic] [filter] must be a query object, got [ops]");
         assertParseError("{\"semantic\": {\"field\": \"v\", \"like\": {\"id\": \"1\"}}}", "[semantic] [like] does not support [id]");
@@ -196,6 +204,11 @@ public class SemanticQueryBuilderTests extends MapperServiceTestCase {
             context,
             parse("{\"semantic\": {\"field\": \"v\", \"query\": \"x\"}}"),
             "[semantic] query must be rewritten into a vector before it runs"
+        );
+        assertToQueryError(
+            context,
+            SemanticQueryBuilder.vector("v", new float[] { 1, 0, 0, 0 }).minScore(1.5f),
+            "[semantic] [min_score] [1.5] can never be reached: scores of field [v] (similarity [cosine]) lie between 0 and 1"
         );
     }
 

@@ -1,0 +1,219 @@
+package io.semanticsearch.integ;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * Hybrid search inside an ordinary {@code _search} on a real node: the {@code semantic} query's {@code hybrid} option
+ * ranks as {@code _rag} retrieves, the same on 1 and 3 shards, and composes with paging, filters, aggregations,
+ * highlighting and explain; a {@code semantic_vector} field fuses with a named {@code text_field}; misuse gets a
+ * 400 that names the parameter.
+ */
+public class HybridSearchIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LocalNode node;
+
+    private static final String[][] DOCS = {
+        { "logrotate", "logs", "Logrotate rotates, compresses and removes old log files so that they do not fill the disk. It normally runs once a day from cron. The main configuration file is /etc/logrotate.conf." },
+        { "sshd", "ssh", "The OpenSSH server reads its settings from /etc/ssh/sshd_config. Restart the ssh service after changing that file. Set PasswordAuthentication to no to allow only key-based logins." },
+        { "nginx", "web", "Nginx is a web server that can also act as a reverse proxy. The proxy_pass directive forwards requests to a backend server." },
+        { "cron", "scheduling", "Cron runs commands at scheduled times. Each user edits their own crontab with the command crontab -e." },
+        { "apt", "packages", "Install a package with apt install followed by its name. Run apt update first to refresh the package lists." },
+        { "ufw", "security", "UFW is a simple front end for the Linux firewall. Allow incoming SSH connections with ufw allow ssh, then turn the firewall on with ufw enable." },
+        { "disk", "storage", "The df command shows how much space is free on each file system. Use du -sh on a folder to see how much space it takes." },
+        { "timezone", "time", "Set the system time zone with timedatectl set-timezone, for example Europe/Paris. The timedatectl command alone shows the current settings." },
+        { "journald", "logs", "The systemd journal collects log messages from services. Read it with journalctl, and follow new messages with journalctl -f." },
+        { "rsync", "storage", "Rsync copies files to and from remote machines over ssh, sending only the parts that changed." },
+        { "fail2ban", "security", "Fail2ban watches log files for repeated failed logins and bans the addresses they come from with firewall rules." },
+        { "systemd-timers", "scheduling", "Systemd timers start services at set times, a modern alternative to cron jobs." }
+    };
+
+    @BeforeClass
+    public static void startNode() throws Exception {
+        node = LocalNode.builder("hybrid").plugin(LocalNode.pluginZip()).start();
+        for (String index : List.of("hybrid-1", "hybrid-3")) {
+            int shards = index.endsWith("3") ? 3 : 1;
+            assertEquals(200, node.put("/" + index, "{\"settings\": {\"number_of_shards\": " + shards + ", \"number_of_replicas\": 0}, "
+                + "\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"topic\": {\"type\": \"keyword\"}}}}").status());
+            index(index, "body");
+        }
+        // The low-level route: a text field, its vector from a pipeline, and hybrid naming the text field.
+        assertEquals(200, node.put("/_ingest/pipeline/hybrid-embed", "{\"processors\": [{\"semantic_embed\": {\"field_map\": {\"text\": \"text_vec\"}}}]}").status());
+        assertEquals(200, node.put("/hybrid-vec", "{\"settings\": {\"default_pipeline\": \"hybrid-embed\", \"number_of_replicas\": 0}, "
+            + "\"mappings\": {\"properties\": {\"text\": {\"type\": \"text\"}, \"text_vec\": {\"type\": \"semantic_vector\"}, \"topic\": {\"type\": \"keyword\"}}}}").status());
+        index("hybrid-vec", "text");
+    }
+
+    private static void index(String index, String field) {
+        StringBuilder bulk = new StringBuilder();
+        for (String[] doc : DOCS) {
+            bulk.append("{\"index\": {\"_id\": \"").append(doc[0]).append("\"}}\n");
+            bulk.append("{\"topic\": \"").append(doc[1]).append("\", \"").append(field).append("\": ").append(JSON.valueToTree(doc[2]).toString()).append("}\n");
+        }
+        JsonNode response = node.post("/" + index + "/_bulk?refresh=true", bulk.toString()).json();
+        assertFalse(response.toString(), response.path("errors").asBoolean());
+    }
+
+    @AfterClass
+    public static void stopNode() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private static final List<String> QUESTIONS = List.of(
+        "how do I stop log files from filling the disk",
+        "block repeated failed ssh logins",
+        "run a command every night",
+        "copy files to another computer",
+        "change the time zone"
+    );
+
+    private static String hybridSearch(String question, String extra) {
+        return "{\"size\": 5" + extra + ", \"query\": {\"semantic\": {\"field\": \"body\", \"query\": " + JSON.valueToTree(question) + ", \"hybrid\": {}}}}";
+    }
+
+    private static List<String> ids(JsonNode response) {
+        List<String> ids = new ArrayList<>();
+        response.path("hits").path("hits").forEach(hit -> ids.add(hit.path("_id").asText()));
+        return ids;
+    }
+
+    private static JsonNode search(String index, String body) {
+        LocalNode.Response response = node.post("/" + index + "/_search", body);
+        assertEquals(response.toString(), 200, response.status());
+        return response.json();
+    }
+
+    @Test
+    public void hybridSearchRanksAsRagRetrievesOnOneAndThreeShards() {
+        for (String question : QUESTIONS) {
+            List<String> one = ids(search("hybrid-1", hybridSearch(question, "")));
+            List<String> three = ids(search("hybrid-3", hybridSearch(question, "")));
+            assertEquals(question, 5, one.size());
+            assertEquals("scores are fused over the whole result, not per shard: " + question, one, three);
+
+            JsonNode rag = node.post("/hybrid-1/_rag", "{\"question\": " + JSON.valueToTree(question) + ", \"field\": \"body\", \"k\": 5}").json();
+            Set<String> cited = new LinkedHashSet<>();
+            rag.path("citations").forEach(c -> cited.add(c.path("_id").asText()));
+            assertEquals("_search hybrid ranks as _rag retrieves: " + question + " " + rag, new ArrayList<>(cited), one);
+        }
+        JsonNode hit = search("hybrid-1", hybridSearch(QUESTIONS.get(0), "")).path("hits").path("hits").get(0);
+        assertEquals("logrotate", hit.path("_id").asText());
+    }
+
+    @Test
+    public void pagesAreSlicesOfOneRanking() {
+        String question = QUESTIONS.get(1);
+        List<String> all = ids(search("hybrid-3", hybridSearch(question, "")));
+        List<String> page = ids(search("hybrid-3", "{\"from\": 2, \"size\": 2, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": "
+            + JSON.valueToTree(question) + ", \"hybrid\": {}}}}"));
+        assertEquals(all.subList(2, 4), page);
+    }
+
+    @Test
+    public void theFilterAppliesToBothSidesAndAggregationsCountTheFusedDocuments() {
+        JsonNode response = search("hybrid-3", "{\"size\": 5, \"track_total_hits\": true, \"aggs\": {\"topics\": {\"terms\": {\"field\": \"topic\"}}}, "
+            + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"log files\", \"filter\": {\"terms\": {\"topic\": [\"logs\", \"security\"]}}, \"hybrid\": {}}}}");
+        JsonNode hits = response.path("hits").path("hits");
+        assertTrue(response.toString(), hits.size() > 0);
+        long bucketed = 0;
+        for (JsonNode bucket : response.path("aggregations").path("topics").path("buckets")) {
+            assertTrue(bucket.toString(), List.of("logs", "security").contains(bucket.path("key").asText()));
+            bucketed += bucket.path("doc_count").asLong();
+        }
+        assertEquals(response.path("hits").path("total").path("value").asLong(), bucketed);
+        for (JsonNode hit : hits) {
+            assertTrue(hit.toString(), List.of("logrotate", "journald", "ufw", "fail2ban", "sshd").contains(hit.path("_id").asText()));
+        }
+    }
+
+    @Test
+    public void explainShowsBothSidesAndHighlightMarksTheBm25Words() {
+        JsonNode response = search("hybrid-1", "{\"size\": 3, \"explain\": true, \"highlight\": {\"fields\": {\"body\": {}}}, "
+            + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"rotate log files\", \"hybrid\": {\"fusion\": \"rrf\", \"rank_constant\": 20}}}}");
+        JsonNode first = response.path("hits").path("hits").get(0);
+        assertEquals("logrotate", first.path("_id").asText());
+        String explanation = first.path("_explanation").toString();
+        assertTrue(explanation, explanation.contains("hybrid: rrf, rank_constant 20") && explanation.contains("bm25: rank") && explanation.contains("semantic: rank"));
+        assertEquals(first.path("_score").floatValue(), first.path("_explanation").path("value").floatValue(), 1e-6);
+        String highlight = first.path("highlight").path("body").toString();
+        assertTrue(highlight, highlight.contains("<em>log</em>"));
+    }
+
+    @Test
+    public void sentenceHighlightsAreTheClosestSentencesWithScoresAndOffsets() {
+        for (String hybrid : List.of("", ", \"hybrid\": {}")) {
+            JsonNode response = search("hybrid-3", "{\"size\": 3, \"highlight\": {\"fields\": {\"body\": {\"type\": \"semantic_sentences\", "
+                + "\"number_of_fragments\": 2, \"pre_tags\": [\"[\"], \"post_tags\": [\"]\"]}}}, "
+                + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"where is the configuration file of logrotate\"" + hybrid + "}}}");
+            JsonNode first = response.path("hits").path("hits").get(0);
+            assertEquals(response.toString(), "logrotate", first.path("_id").asText());
+            String body = first.path("_source").path("body").asText();
+            JsonNode fragments = first.path("highlight").path("body");
+            assertEquals(first.toString(), 2, fragments.size());
+            assertEquals("[The main configuration file is /etc/logrotate.conf.]", fragments.get(0).asText());
+            JsonNode details = first.path("fields").path("_semantic_sentences.body");
+            assertEquals(first.toString(), 2, details.size());
+            double previous = Double.MAX_VALUE;
+            for (int i = 0; i < details.size(); i++) {
+                JsonNode detail = details.get(i);
+                String text = detail.path("text").asText();
+                assertEquals("offsets point into the source text", text, body.substring(detail.path("start").asInt(), detail.path("end").asInt()));
+                assertEquals("[" + text + "]", fragments.get(i).asText());
+                assertTrue(detail.toString(), detail.path("score").asDouble() <= previous);
+                previous = detail.path("score").asDouble();
+            }
+        }
+        LocalNode.Response lexical = node.post("/hybrid-1/_search", "{\"highlight\": {\"fields\": {\"body\": {\"type\": \"semantic_sentences\"}}}, "
+            + "\"query\": {\"match\": {\"body\": \"logrotate\"}}}");
+        assertEquals(lexical.toString(), 400, lexical.status());
+        assertTrue(lexical.body(), lexical.body().contains("needs a [semantic] query"));
+    }
+
+    @Test
+    public void aSemanticVectorFieldFusesWithItsTextField() {
+        JsonNode response = search("hybrid-vec", "{\"size\": 3, \"query\": {\"semantic\": {\"field\": \"text_vec\", \"query\": \"firewall rules for ssh\", "
+            + "\"hybrid\": {\"text_field\": \"text\", \"fusion\": \"linear\", \"normalizer\": \"min_max\", \"semantic_weight\": 0.7}}}}");
+        List<String> ids = ids(response);
+        assertEquals(3, ids.size());
+        assertTrue(ids.toString(), ids.contains("ufw"));
+        double previous = Double.MAX_VALUE;
+        for (JsonNode hit : response.path("hits").path("hits")) {
+            assertTrue(hit.path("_score").asDouble() < previous);
+            previous = hit.path("_score").asDouble();
+        }
+    }
+
+    @Test
+    public void misuseIsA400NamingTheParameter() {
+        assertBadRequest("hybrid-1", "{\"query\": {\"bool\": {\"must\": [{\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": true}}]}}}", "top-level query");
+        assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"vector\": [1, 2], \"hybrid\": true}}}", "[hybrid] needs [query]");
+        assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": {\"fusion\": \"max\"}}}}", "[fusion] must be [rrf] or [linear]");
+        assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": {\"colour\": 1}}}}", "does not support [colour]");
+        assertBadRequest("hybrid-1", "{\"size\": 20, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": {\"rank_window_size\": 10}}}}", "[rank_window_size]");
+        assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": \"yes\"}}}", "[hybrid] must be true or an object");
+        assertBadRequest("hybrid-vec", "{\"query\": {\"semantic\": {\"field\": \"text_vec\", \"query\": \"logs\", \"hybrid\": {}}}}", "[text_field]");
+        assertBadRequest("hybrid-1", "{\"query\": {\"semantic_fused_hits\": {}}}", "[semantic_fused_hits] is what");
+    }
+
+    private static void assertBadRequest(String index, String body, String message) {
+        LocalNode.Response response = node.post("/" + index + "/_search", body);
+        assertEquals(response.toString(), 400, response.status());
+        assertTrue(response.toString(), response.body().contains(message));
+    }
+}

@@ -1,0 +1,144 @@
+package io.semanticsearch.highlight;
+
+import io.semanticsearch.embed.EmbeddingModel;
+import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.embed.InputType;
+import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
+import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
+import io.semanticsearch.query.QueryVectors;
+import io.semanticsearch.rag.MaximalMarginalRelevance;
+import io.semanticsearch.rag.SentenceSplitter;
+import io.semanticsearch.rag.SentenceSplitter.Sentence;
+
+import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.common.document.DocumentField;
+import org.opensearch.core.common.text.Text;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.search.fetch.subphase.highlight.FieldHighlightContext;
+import org.opensearch.search.fetch.subphase.highlight.HighlightField;
+import org.opensearch.search.fetch.subphase.highlight.HighlightUtils;
+import org.opensearch.search.fetch.subphase.highlight.Highlighter;
+import org.opensearch.search.fetch.subphase.highlight.SearchHighlightContext;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The {@code semantic_sentences} highlighter: the sentences of a hit's field closest in meaning to the search's
+ * {@code semantic} query, best first, each a fragment between the tags. Their scores (cosine similarity to the
+ * query vector) and offsets into the field's text ({@code element} for the value of an array) come in the hit's
+ * {@code fields}, under {@code _semantic_sentences.<field>}: a highlight fragment can only be a string.
+ *
+ * <p>Sentences are embedded with the model of the vectors the query searched, on the search lane through the query
+ * cache (the same documents keep being highlighted); the fetch phase waits for them. Unlike a lexical highlighter
+ * it needs the query's vector, so a search without a {@code semantic} query gets a 400 saying so.
+ */
+public final class SemanticSentenceHighlighter implements Highlighter {
+
+    public static final String NAME = "semantic_sentences";
+    /** Most sentences of one field embedded per hit: bounds the work of a long document. */
+    static final int MAX_SENTENCES = 100;
+    private static final long TIMEOUT_SECONDS = 30;
+
+    private final Supplier<EmbeddingService> embeddings;
+
+    public SemanticSentenceHighlighter(Supplier<EmbeddingService> embeddings) {
+        this.embeddings = embeddings;
+    }
+
+    @Override
+    public boolean canHighlight(MappedFieldType fieldType) {
+        return fieldType instanceof SemanticTextFieldType || "text".equals(fieldType.typeName()) || "match_only_text".equals(fieldType.typeName());
+    }
+
+    @Override
+    public HighlightField highlight(FieldHighlightContext context) throws IOException {
+        QueryVectors.Found found = QueryVectors.find(context.query);
+        if (found == null) {
+            throw new IllegalArgumentException(
+                "[highlight] [type] [" + NAME + "] on [" + context.fieldName + "] needs a [semantic] query by text, vector or like in the search: "
+                    + "it ranks sentences by their similarity to that query's vector"
+            );
+        }
+        EmbeddingModel model = model(context, found);
+        List<Sentence> sentences = new ArrayList<>();
+        List<Integer> elements = new ArrayList<>();
+        // As the other highlighters read a field: stored, or from _source through the field's own fetcher.
+        List<Object> values = HighlightUtils.loadFieldValues(
+            context.fieldType,
+            context.context.getQueryShardContext(),
+            context.hitContext,
+            context.forceSource
+        );
+        for (int element = 0; element < values.size() && sentences.size() < MAX_SENTENCES; element++) {
+            if (values.get(element) instanceof String text) {
+                for (Sentence sentence : SentenceSplitter.split(text)) {
+                    if (sentences.size() == MAX_SENTENCES) {
+                        break;
+                    }
+                    sentences.add(sentence);
+                    elements.add(element);
+                }
+            }
+        }
+        if (sentences.isEmpty()) {
+            return null;
+        }
+        PlainActionFuture<float[][]> vectors = PlainActionFuture.newFuture();
+        embeddings.get().embedCached(model, InputType.PASSAGE, sentences.stream().map(Sentence::text).toList(), () -> false, vectors);
+        float[][] embedded = vectors.actionGet(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        List<Integer> order = new ArrayList<>();
+        double[] scores = new double[sentences.size()];
+        for (int i = 0; i < sentences.size(); i++) {
+            scores[i] = MaximalMarginalRelevance.cosine(found.vector(), embedded[i]);
+            order.add(i);
+        }
+        order.sort(Comparator.comparingDouble((Integer i) -> scores[i]).reversed());
+        SearchHighlightContext.FieldOptions options = context.field.fieldOptions();
+        int count = Math.min(order.size(), Math.max(1, options.numberOfFragments()));
+        String pre = options.preTags() == null || options.preTags().length == 0 ? "<em>" : options.preTags()[0];
+        String post = options.postTags() == null || options.postTags().length == 0 ? "</em>" : options.postTags()[0];
+        Text[] fragments = new Text[count];
+        List<Object> details = new ArrayList<>(count);
+        for (int rank = 0; rank < count; rank++) {
+            int i = order.get(rank);
+            Sentence sentence = sentences.get(i);
+            fragments[rank] = new Text(pre + sentence.text() + post);
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("text", sentence.text());
+            detail.put("score", (float) scores[i]);
+            detail.put("start", sentence.start());
+            detail.put("end", sentence.end());
+            if (values.size() > 1) {
+                detail.put("element", elements.get(i));
+            }
+            details.add(detail);
+        }
+        String detailField = "_semantic_sentences." + context.fieldName;
+        context.hitContext.hit().setDocumentField(detailField, new DocumentField(detailField, details));
+        return new HighlightField(context.fieldName, fragments);
+    }
+
+    /** The model of the vectors the query searched: the highlighted field's own, else the vector field's. */
+    private EmbeddingModel model(FieldHighlightContext context, QueryVectors.Found found) {
+        String name = null;
+        if (context.fieldType instanceof SemanticTextFieldType semanticText) {
+            name = semanticText.options().model();
+        } else if (found.field() != null
+            && context.context.getQueryShardContext().fieldMapper(found.field()) instanceof SemanticVectorFieldType vectors) {
+                name = vectors.modelName();
+            }
+        if (name == null) {
+            throw new IllegalArgumentException(
+                "[highlight] [type] [" + NAME + "] on [" + context.fieldName + "] cannot tell which model made the query's vector"
+            );
+        }
+        return embeddings.get().model(name);
+    }
+}
