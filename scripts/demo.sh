@@ -65,6 +65,6 @@ ask() { # index question
 
 search debian-packages-en "a program to read PDF documents"
 search debian-packages-zh "压缩和解压文件"
-hybrid debian-packages-en "convert images between formats"
+hybrid debian-packages-en "a simple text editor"
 ask debian-packages-en "Which program scans e-mail for viruses?"
 ask debian-packages-zh "哪个工具可以快速压缩文件?"
