@@ -24,8 +24,8 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * What a {@code semantic} query with {@code hybrid} becomes on the coordinating node once both sides have been
- * searched and fused ({@link HybridRewrite}): the fused documents with their final scores, which every shard gives
+ * What a {@code semantic} query with {@code hybrid} or {@code diversity} becomes on the coordinating node once its
+ * sides have been searched, fused and reordered ({@link WholeResultRewrite}): the fused documents with their final scores, which every shard gives
  * its own of. Scores are therefore those of the whole result, the same on 1 shard and on 5. Internal: users write
  * {@code hybrid}, never this query.
  */
@@ -180,7 +180,7 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
     private Explanation explain(Hit hit) {
         return Explanation.match(
             hit.score(),
-            "hybrid: " + fusion + ", over the whole result",
+            "ranked over the whole result: " + fusion,
             side(hit.lexical(), "bm25"),
             side(hit.semantic(), "semantic")
         );

@@ -86,6 +86,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
     private Float minScore;
     private boolean exact;
     private HybridOptions hybrid;
+    private DiversityOptions diversity;
 
     private SemanticQueryBuilder(
         Supplier<QueryEmbedder> embedder,
@@ -156,8 +157,10 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
 
     @Override
     protected void doWriteTo(StreamOutput out) throws IOException {
-        if (hybrid != null) {
-            throw new IllegalStateException("[" + NAME + "] [hybrid] must be fused on the coordinating node before the query is sent: missing rewrite?");
+        if (hybrid != null || diversity != null) {
+            throw new IllegalStateException(
+                "[" + NAME + "] [hybrid] and [diversity] rank on the coordinating node before the query is sent: missing rewrite?"
+            );
         }
         if (vector == null) {
             // Embedding per shard would cost one inference per shard and could differ between nodes.
@@ -183,6 +186,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         copy.minScore = minScore;
         copy.exact = exact;
         copy.hybrid = hybrid;
+        copy.diversity = diversity;
         copy.boost(boost());
         copy.queryName(queryName());
         return copy;
@@ -291,7 +295,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         return this;
     }
 
-    /** Fuse with BM25 over the whole result (see {@link HybridRewrite}); null for the semantic ranking alone. */
+    /** Fuse with BM25 over the whole result (see {@link WholeResultRewrite}); null for the semantic ranking alone. */
     public HybridOptions hybrid() {
         return hybrid;
     }
@@ -301,6 +305,16 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             throw new IllegalArgumentException("[" + NAME + "] [hybrid] needs [query]: its text is what BM25 searches, which a [vector] or [like] has none of");
         }
         this.hybrid = hybrid;
+        return this;
+    }
+
+    /** Reorder the best documents by maximal marginal relevance (see {@link WholeResultRewrite}); null for no. */
+    public DiversityOptions diversity() {
+        return diversity;
+    }
+
+    public SemanticQueryBuilder diversity(DiversityOptions diversity) {
+        this.diversity = diversity;
         return this;
     }
 
@@ -352,6 +366,9 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         if (hybrid != null) {
             hybrid.toXContent(builder, params);
         }
+        if (diversity != null) {
+            diversity.toXContent(builder, params);
+        }
         printBoostAndQueryName(builder);
         builder.endObject();
     }
@@ -373,14 +390,13 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
                 return this;
             }
             SemanticQueryBuilder withVector = copy(fetched, model, null, filter);
-            if (hybrid == null) {
-                return withVector;
-            }
-            withVector.hybrid = null;
             // The text is still known here, and only here: the vector query that goes on no longer carries it.
-            return HybridRewrite.start(withVector, text, hybrid, filter, context).boost(boost()).queryName(queryName());
+            return hybrid == null && diversity == null ? withVector : wholeResult(withVector, text, context);
         }
         if (vector != null) {
+            if (diversity != null) {
+                return wholeResult(copy(vector, model, null, filter), null, context);
+            }
             QueryShardContext shard = context.convertToShardContext();
             if (shard != null && shard.fieldMapper(field) instanceof SemanticTextFieldType semanticText) {
                 return PassageQueryRewrite.rewrite(this, semanticText);
@@ -404,7 +420,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         }
         String index = like.index() != null ? like.index() : embedder().searchedIndex(context);
         // A semantic_text field's vectors are its passages'.
-        String[] includes = { field, SemanticTextFieldType.passagesPath(field) + "." + SemanticTextFieldMapper.VECTOR };
+        String[] includes = DocumentVectors.sourcePaths(field);
         GetRequest get = new GetRequest(index, like.id()).routing(like.routing())
             .fetchSourceContext(new FetchSourceContext(true, includes, null));
         context.registerAsyncAction((client, listener) -> client.get(get, ActionListener.map(listener, response -> {
@@ -412,6 +428,13 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             return null;
         })));
         return copy(null, model, fetched::get, filter);
+    }
+
+    /** Hands a query with {@code hybrid} or {@code diversity} to the coordinating node's ranking of the whole result. */
+    private QueryBuilder wholeResult(SemanticQueryBuilder withVector, String queryText, QueryRewriteContext context) {
+        withVector.hybrid = null;
+        withVector.diversity = null;
+        return WholeResultRewrite.start(withVector, queryText, hybrid, diversity, filter, context).boost(boost()).queryName(queryName());
     }
 
     private QueryEmbedder embedder() {
@@ -427,33 +450,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         if (response.isExists() == false) {
             throw new IllegalArgumentException(where + " does not exist");
         }
-        Object value = XContentMapValues.extractValue(field, response.getSourceAsMap());
-        Object passages = XContentMapValues.extractValue(
-            SemanticTextFieldType.passagesPath(field) + "." + SemanticTextFieldMapper.VECTOR,
-            response.getSourceAsMap()
-        );
-        if (passages instanceof List<?> vectors && vectors.isEmpty() == false) {
-            return PassageCentroid.of(vectors, where + " [" + field + "]");
-        }
-        List<?> values = value instanceof List<?> list ? list : List.of();
-        if (values.size() == 1 && values.get(0) instanceof List<?> only) {
-            values = only; // the field of the one object of an array of (nested) objects
-        }
-        if (values.isEmpty()) {
-            throw new IllegalArgumentException(where + " has no vector in [" + field + "]");
-        }
-        if (values.get(0) instanceof List<?>) {
-            throw new IllegalArgumentException(where + " has [" + values.size() + "] vectors in [" + field + "]; [like] needs a document with one");
-        }
-        float[] liked = new float[values.size()];
-        for (int i = 0; i < liked.length; i++) {
-            if (values.get(i) instanceof Number number) {
-                liked[i] = number.floatValue();
-            } else {
-                throw new IllegalArgumentException(where + " has a non-number [" + values.get(i) + "] in [" + field + "]");
-            }
-        }
-        return liked;
+        return DocumentVectors.of(response.getSourceAsMap(), field, where);
     }
 
     @Override
@@ -572,11 +569,12 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             && Objects.equals(filter, other.filter)
             && Objects.equals(minScore, other.minScore)
             && exact == other.exact
-            && Objects.equals(hybrid, other.hybrid);
+            && Objects.equals(hybrid, other.hybrid)
+            && Objects.equals(diversity, other.diversity);
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(field, text, Arrays.hashCode(vector), like, model, pendingVector, k, numCandidates, filter, minScore, exact, hybrid);
+        return Objects.hash(field, text, Arrays.hashCode(vector), like, model, pendingVector, k, numCandidates, filter, minScore, exact, hybrid, diversity);
     }
 }

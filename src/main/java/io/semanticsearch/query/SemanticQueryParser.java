@@ -47,9 +47,10 @@ final class SemanticQueryParser {
                 case "k", "num_candidates" -> values.put(name, intValue(parser, name, token));
                 case "min_score", "boost" -> values.put(name, floatValue(parser, name, token));
                 case "exact" -> values.put(name, booleanValue(parser, name, token));
-                case "hybrid" -> values.put(name, switch (token) {
+                case "hybrid", "diversity" -> values.put(name, switch (token) {
                     case START_OBJECT -> parser.map();
                     case VALUE_BOOLEAN -> parser.booleanValue();
+                    case VALUE_NUMBER -> parser.numberValue();
                     case VALUE_NULL -> null;
                     case START_ARRAY -> parser.list();
                     default -> parser.text();
@@ -107,6 +108,9 @@ final class SemanticQueryParser {
         builder.queryName((String) values.get("_name"));
         if (values.get("hybrid") != null) {
             builder.hybrid(HybridOptions.parse(values.get("hybrid")));
+        }
+        if (values.get("diversity") != null) {
+            builder.diversity(DiversityOptions.parse(values.get("diversity")));
         }
         return builder;
     }

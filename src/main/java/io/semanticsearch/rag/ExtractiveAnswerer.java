@@ -8,13 +8,11 @@ import io.semanticsearch.rag.SentenceSplitter.Sentence;
 import org.opensearch.core.action.ActionListener;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
@@ -25,8 +23,8 @@ import java.util.function.BooleanSupplier;
  * only answers "how do I configure log rotation" next to the sentence that says it is about log rotation);
  * {@link MaximalMarginalRelevance} picks a few that do not repeat each other, and they are quoted verbatim in
  * reading order (passage rank, then position), each followed by its {@code [n]}. When no sentence reaches
- * {@code min_score} the answer says so. Thread-safe; costs about two embeddings per sentence of the context, on
- * the inference pool.
+ * {@code min_score} the answer says so. Thread-safe; costs one embedding per sentence of the context and one per
+ * window near the question (see {@link #WINDOW_MARGIN}), on the search lane, through the query cache.
  */
 public final class ExtractiveAnswerer {
 
@@ -62,6 +60,11 @@ public final class ExtractiveAnswerer {
     static final double RANK_BONUS = 0.08;
     // Bounds the embedding work of one answer; a context of 2,000 tokens holds about 100 sentences.
     static final int MAX_CANDIDATES = 200;
+    /**
+     * How far below the lowest score an answer sentence may have both halves of a window may be for it still to be
+     * embedded. Measured: docs/benchmarks.md, "_rag generation"; answers were the same as with every window embedded.
+     */
+    static final double WINDOW_MARGIN = 0.15;
     // Fragments such as "Yes." or "好。" say nothing on their own: fewer letters, digits or ideographs than this.
     static final int MIN_SENTENCE_CHARS = 4;
 
@@ -96,25 +99,60 @@ public final class ExtractiveAnswerer {
             listener.onResponse(NO_ANSWER);
             return;
         }
-        // One call for the sentences and their windows: the pool batches them together.
-        List<String> texts = new ArrayList<>(candidates.stream().map(Candidate::text).toList());
-        candidates.stream().map(Candidate::window).filter(Objects::nonNull).forEach(texts::add);
+        // The sentences first; then only the windows that can matter (see WINDOW_MARGIN): a second, much smaller call.
+        List<String> texts = candidates.stream().map(Candidate::text).toList();
         embeddings.embedQuery(
             model,
             question,
             ActionListener.wrap(
-                questionVector -> embeddings.embedCached(model, InputType.PASSAGE, texts, cancelled, ActionListener.wrap(vectors -> {
-                    float[][] sentences = Arrays.copyOf(vectors, candidates.size());
-                    float[][] windows = new float[candidates.size()][];
-                    int next = candidates.size();
-                    for (int i = 0; i < candidates.size(); i++) {
-                        windows[i] = candidates.get(i).window() == null ? null : vectors[next++];
-                    }
-                    listener.onResponse(compose(candidates, questionVector, sentences, windows, minScore));
+                questionVector -> embeddings.embedCached(model, InputType.PASSAGE, texts, cancelled, ActionListener.wrap(sentences -> {
+                    List<Integer> windowed = windowsWorthEmbedding(candidates, questionVector, sentences, minScore);
+                    List<String> windowTexts = windowed.stream().map(i -> candidates.get(i).window()).toList();
+                    embeddings.embedCached(model, InputType.PASSAGE, windowTexts, cancelled, ActionListener.wrap(windowVectors -> {
+                        float[][] windows = new float[candidates.size()][];
+                        for (int w = 0; w < windowed.size(); w++) {
+                            windows[windowed.get(w)] = windowVectors[w];
+                        }
+                        listener.onResponse(compose(candidates, questionVector, sentences, windows, minScore));
+                    }, listener::onFailure));
                 }, listener::onFailure)),
                 listener::onFailure
             )
         );
+    }
+
+    /**
+     * The candidates whose window (the sentence with the one before it) is worth a model run: those where the sentence
+     * or the one before it comes within {@link #WINDOW_MARGIN} of the lowest score an answer sentence may have. A
+     * window of two sentences that are both far from that does not reach it together; embedding only the others
+     * spares most of the answerer's inference.
+     */
+    static List<Integer> windowsWorthEmbedding(List<Candidate> candidates, float[] question, float[][] sentences, double minScore) {
+        double[] similarity = new double[candidates.size()];
+        double best = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < similarity.length; i++) {
+            similarity[i] = MaximalMarginalRelevance.cosine(question, sentences[i]);
+            best = Math.max(best, similarity[i]);
+        }
+        // A sentence is quoted from max(min_score, best - MARGIN) up (see compose): a window both of whose halves are
+        // more than WINDOW_MARGIN below that does not reach it.
+        double bar = Math.max(minScore, best - MARGIN) - WINDOW_MARGIN;
+        List<Integer> worth = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate candidate = candidates.get(i);
+            if (candidate.window() == null) {
+                continue;
+            }
+            // The sentence before, when it is a candidate itself: the one just before in the same citation.
+            boolean previousClose = i > 0
+                && candidates.get(i - 1).citation() == candidate.citation()
+                && candidates.get(i - 1).position() == candidate.position() - 1
+                && similarity[i - 1] >= bar;
+            if (similarity[i] >= bar || previousClose) {
+                worth.add(i);
+            }
+        }
+        return worth;
     }
 
     static List<Candidate> candidates(List<Citation> citations) {

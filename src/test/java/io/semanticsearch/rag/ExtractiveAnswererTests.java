@@ -121,6 +121,23 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
         );
     }
 
+    public void testOnlyWindowsNearTheQuestionAreEmbedded() {
+        List<Candidate> candidates = List.of(
+            new Candidate(1, "doc", 1, 0, "Log rotation is done by logrotate.", null),
+            new Candidate(1, "doc", 1, 1, "Its main file is /etc/logrotate.conf.", "Log rotation is done by logrotate. Its main file is /etc/logrotate.conf."),
+            new Candidate(1, "doc", 1, 2, "It is written in C.", "Its main file is /etc/logrotate.conf. It is written in C."),
+            new Candidate(2, "doc", 1, 0, "Nginx is a web server.", null),
+            new Candidate(2, "doc", 1, 1, "It can proxy requests.", "Nginx is a web server. It can proxy requests.")
+        );
+        // Against the question (1, 0): 0.90, 0.30, 0.10, 0.10, 0.05. An answer sentence needs max(0.2, 0.90 - 0.12) = 0.78,
+        // so a window is embedded when one of its halves reaches 0.78 - 0.15 = 0.63.
+        float[][] sentences = { { 0.9f, 0.44f }, { 0.3f, 0.95f }, { 0.1f, 0.99f }, { 0.1f, 0.99f }, { 0.05f, 1 } };
+        // 1: the sentence before it is the best one; 2 and 4: neither half comes near.
+        assertEquals(List.of(1), ExtractiveAnswerer.windowsWorthEmbedding(candidates, new float[] { 1, 0 }, sentences, 0.2));
+        // A question (0, 1) that every sentence but the first is near: the windows of 1, 2 and 4 are embedded.
+        assertEquals(List.of(1, 2, 4), ExtractiveAnswerer.windowsWorthEmbedding(candidates, new float[] { 0, 1 }, sentences, 0.2));
+    }
+
     public void testAnotherDocumentMustComeCloserToTheBest() {
         // The best sentence is in doc-a (retrieved first). A sentence of doc-b 0.08 below it is left out, although a
         // sentence of doc-a 0.1 below it is quoted: another document about as close is more often another subject.

@@ -149,7 +149,7 @@ public class HybridSearchIT {
         JsonNode first = response.path("hits").path("hits").get(0);
         assertEquals("logrotate", first.path("_id").asText());
         String explanation = first.path("_explanation").toString();
-        assertTrue(explanation, explanation.contains("hybrid: rrf, rank_constant 20") && explanation.contains("bm25: rank") && explanation.contains("semantic: rank"));
+        assertTrue(explanation, explanation.contains("ranked over the whole result: rrf, rank_constant 20") && explanation.contains("bm25: rank") && explanation.contains("semantic: rank"));
         assertEquals(first.path("_score").floatValue(), first.path("_explanation").path("value").floatValue(), 1e-6);
         String highlight = first.path("highlight").path("body").toString();
         assertTrue(highlight, highlight.contains("<em>log</em>"));
@@ -200,6 +200,35 @@ public class HybridSearchIT {
     }
 
     @Test
+    public void diversityLetsNearDuplicatesGiveWay() {
+        assertEquals(200, node.put("/diverse", "{\"settings\": {\"number_of_shards\": 2, \"number_of_replicas\": 0}, "
+            + "\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}").status());
+        String[][] docs = {
+            { "copy-1", "Logrotate rotates and compresses old log files so that they do not fill the disk." },
+            { "copy-2", "Logrotate rotates and compresses old log files, so they do not fill up the disk." },
+            { "copy-3", "Logrotate compresses and rotates old log files so that they never fill the disk." },
+            { "journald", "The systemd journal collects log messages; limit its size on disk with SystemMaxUse." },
+            { "tmpreaper", "Tmpreaper removes files that have not been used for a while from temporary folders." }
+        };
+        StringBuilder bulk = new StringBuilder();
+        for (String[] doc : docs) {
+            bulk.append("{\"index\": {\"_id\": \"").append(doc[0]).append("\"}}\n{\"body\": \"").append(doc[1]).append("\"}\n");
+        }
+        assertFalse(node.post("/diverse/_bulk?refresh=true", bulk.toString()).json().path("errors").asBoolean());
+        String question = "keep old log files from filling the disk";
+        List<String> plain = ids(search("diverse", "{\"size\": 3, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"" + question + "\"}}}"));
+        assertTrue(plain.toString(), plain.stream().allMatch(id -> id.startsWith("copy-")));
+        for (String option : List.of("\"diversity\": 0.3", "\"diversity\": {\"lambda\": 0.3}, \"hybrid\": {}")) {
+            JsonNode response = search("diverse", "{\"size\": 3, \"explain\": true, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \""
+                + question + "\", " + option + "}}}");
+            List<String> diverse = ids(response);
+            assertTrue(option + " " + diverse, diverse.get(0).startsWith("copy-"));
+            assertTrue(option + " " + diverse, diverse.stream().filter(id -> id.startsWith("copy-")).count() < 3);
+            assertTrue(response.toString(), response.path("hits").path("hits").get(0).path("_explanation").toString().contains("diversity (MMR) lambda 0.3"));
+        }
+    }
+
+    @Test
     public void misuseIsA400NamingTheParameter() {
         assertBadRequest("hybrid-1", "{\"query\": {\"bool\": {\"must\": [{\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": true}}]}}}", "top-level query");
         assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"vector\": [1, 2], \"hybrid\": true}}}", "[hybrid] needs [query]");
@@ -209,6 +238,8 @@ public class HybridSearchIT {
         assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": \"yes\"}}}", "[hybrid] must be true or an object");
         assertBadRequest("hybrid-vec", "{\"query\": {\"semantic\": {\"field\": \"text_vec\", \"query\": \"logs\", \"hybrid\": {}}}}", "[text_field]");
         assertBadRequest("hybrid-1", "{\"query\": {\"semantic_fused_hits\": {}}}", "[semantic_fused_hits] is what");
+        assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"diversity\": 2}}}", "[diversity] [lambda] must be a number between 0 and 1");
+        assertBadRequest("hybrid-1", "{\"query\": {\"bool\": {\"should\": [{\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"diversity\": 0.5}}]}}}", "top-level query");
     }
 
     private static void assertBadRequest(String index, String body, String message) {
