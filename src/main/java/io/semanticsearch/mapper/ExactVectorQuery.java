@@ -24,12 +24,22 @@ import java.util.Objects;
  * float vectors, whatever the index type); with a minimum score, documents under it do not match. Costs one vector
  * comparison per document with a vector, so combine it with a selective filter on large indices.
  */
-final class ExactVectorQuery extends Query {
+public final class ExactVectorQuery extends Query {
 
     private final String field;
     private final float[] target;
     private final VectorSimilarityFunction function;
     private final Float minScore;
+
+    /** The field searched; for highlighters that rank by meaning. */
+    public String field() {
+        return field;
+    }
+
+    /** A copy of the vector searched with. */
+    public float[] targetCopy() {
+        return target.clone();
+    }
 
     ExactVectorQuery(String field, float[] target, VectorSimilarityFunction function, Float minScore) {
         this.field = field;

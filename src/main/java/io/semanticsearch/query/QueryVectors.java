@@ -1,5 +1,7 @@
 package io.semanticsearch.query;
 
+import io.semanticsearch.mapper.ExactVectorQuery;
+
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
@@ -44,6 +46,9 @@ public final class QueryVectors {
                 }
                 if (q instanceof KnnFloatVectorQuery knn) {
                     found[0] = new Found(knn.getTargetCopy(), knn.getField());
+                } else if (q instanceof ExactVectorQuery exact) {
+                    // What inner hits run: every passage of a hit, scored exactly.
+                    found[0] = new Found(exact.targetCopy(), exact.field());
                 } else if (q instanceof FusedScoreQuery fused && fused.vector() != null) {
                     found[0] = new Found(fused.vector(), fused.vectorField());
                 }

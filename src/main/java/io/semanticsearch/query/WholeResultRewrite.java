@@ -14,10 +14,12 @@ import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchType;
 import org.opensearch.common.Nullable;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.index.query.BoolQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
+import org.opensearch.index.query.functionscore.FunctionScoreQueryBuilder;
 import org.opensearch.search.SearchHit;
 import org.opensearch.search.builder.SearchSourceBuilder;
 
@@ -65,12 +67,15 @@ final class WholeResultRewrite {
             throw new IllegalArgumentException(option + " ranks the results of a whole search, so it runs in [_search] and [_msearch] only");
         }
         SearchSourceBuilder source = search.source();
-        if (source == null || !(source.query() instanceof SemanticQueryBuilder top) || (top.hybrid() == null && top.diversity() == null)) {
+        Placement placement = source == null ? null : Placement.of(source.query());
+        if (placement == null) {
             throw new IllegalArgumentException(
-                option + " must be the top-level query of the search: it ranks the whole result, which a surrounding query would "
-                    + "change. Put conditions in the semantic query's [filter] or in [post_filter]"
+                option + " must be the search's top-level query, the one scoring clause of a top-level [bool] (beside [filter] and "
+                    + "[must_not] clauses), or the query of a top-level [function_score]: it ranks the whole result, which any "
+                    + "other surrounding query would change. Put conditions in the semantic query's [filter] or in [post_filter]"
             );
         }
+        QueryBuilder narrowed = placement.withFilter(filter);
         int end = Math.max(0, source.from()) + (source.size() < 0 ? 10 : source.size());
         int window = hybrid != null ? hybrid.windowFor(end) : diversity.windowFor(end);
         if (window < end) {
@@ -80,13 +85,13 @@ final class WholeResultRewrite {
         }
         // Diversity compares the documents by their vectors, which both sides then bring along.
         String[] vectorPaths = diversity == null ? null : DocumentVectors.sourcePaths(semantic.fieldName());
-        MultiSearchRequest searches = new MultiSearchRequest().add(side(search, semantic.k(window), window, vectorPaths));
+        MultiSearchRequest searches = new MultiSearchRequest().add(side(search, semantic.k(window).filter(narrowed), window, vectorPaths));
         QueryBuilder match = null;
         String textField = null;
         if (hybrid != null) {
             textField = hybrid.textField() != null ? hybrid.textField() : semantic.fieldName();
             match = QueryBuilders.matchQuery(textField, text);
-            QueryBuilder lexical = filter == null ? match : QueryBuilders.boolQuery().must(match).filter(filter);
+            QueryBuilder lexical = narrowed == null ? match : QueryBuilders.boolQuery().must(match).filter(narrowed);
             // BM25 with the whole index's term statistics (DFS), not each shard's: the same ranking on 1 shard and on 5.
             searches.add(side(search, lexical, window, vectorPaths).searchType(SearchType.DFS_QUERY_THEN_FETCH));
         }
@@ -123,6 +128,54 @@ final class WholeResultRewrite {
             listener.onResponse(null);
         }, listener::onFailure)));
         return new FusedHitsQueryBuilder(ranked::get);
+    }
+
+    /**
+     * Where a {@code semantic} query that ranks the whole result may stand: at the top; as the one scoring clause of a
+     * top-level {@code bool}, whose {@code filter} and {@code must_not} clauses then also narrow both of its sides (so
+     * the window holds only documents the search can return); or as the query of a top-level {@code function_score},
+     * whose functions then rescore the ranked documents. Null for anywhere else.
+     *
+     * @param filter what a surrounding {@code bool} adds to the query's own filter, or null
+     */
+    record Placement(@Nullable QueryBuilder filter) {
+        @Nullable
+        static Placement of(QueryBuilder top) {
+            if (ranksWholeResult(top)) {
+                return new Placement(null);
+            }
+            if (top instanceof FunctionScoreQueryBuilder functionScore && ranksWholeResult(functionScore.query())) {
+                return new Placement(null);
+            }
+            if (top instanceof BoolQueryBuilder bool) {
+                List<QueryBuilder> scoring = new ArrayList<>(bool.must());
+                scoring.addAll(bool.should());
+                String minimumShouldMatch = bool.minimumShouldMatch();
+                boolean oneClause = scoring.size() == 1 && (bool.should().isEmpty() || minimumShouldMatch == null || "1".equals(minimumShouldMatch));
+                if (oneClause && ranksWholeResult(scoring.get(0))) {
+                    if (bool.filter().isEmpty() && bool.mustNot().isEmpty()) {
+                        return new Placement(null);
+                    }
+                    BoolQueryBuilder narrowing = QueryBuilders.boolQuery();
+                    bool.filter().forEach(narrowing::filter);
+                    bool.mustNot().forEach(narrowing::mustNot);
+                    return new Placement(narrowing);
+                }
+            }
+            return null;
+        }
+
+        private static boolean ranksWholeResult(QueryBuilder query) {
+            return query instanceof SemanticQueryBuilder semantic && (semantic.hybrid() != null || semantic.diversity() != null);
+        }
+
+        /** The query's own filter and the surrounding one's, both applied. */
+        QueryBuilder withFilter(@Nullable QueryBuilder own) {
+            if (filter == null) {
+                return own;
+            }
+            return own == null ? filter : QueryBuilders.boolQuery().filter(own).filter(filter);
+        }
     }
 
     private static SearchRequest side(SearchRequest search, QueryBuilder query, int window, String[] vectorPaths) {

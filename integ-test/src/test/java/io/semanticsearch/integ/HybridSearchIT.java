@@ -143,6 +143,24 @@ public class HybridSearchIT {
     }
 
     @Test
+    public void aSurroundingBoolNarrowsBothSidesAndFunctionScoreRescores() {
+        String semantic = "{\"semantic\": {\"field\": \"body\", \"query\": \"log files and logins\", \"hybrid\": {}}}";
+        JsonNode bool = search("hybrid-3", "{\"size\": 5, \"_source\": [\"topic\"], \"query\": {\"bool\": {\"must\": [" + semantic + "], "
+            + "\"filter\": [{\"terms\": {\"topic\": [\"logs\", \"security\"]}}], \"must_not\": [{\"ids\": {\"values\": [\"logrotate\"]}}]}}}");
+        List<String> ids = ids(bool);
+        assertFalse(ids.toString(), ids.isEmpty() || ids.contains("logrotate"));
+        bool.path("hits").path("hits").forEach(hit -> assertTrue(hit.toString(), List.of("logs", "security").contains(hit.path("_source").path("topic").asText())));
+        // The same as the filter inside the semantic query, which applies to both sides.
+        List<String> inside = ids(search("hybrid-3", "{\"size\": 5, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"log files and logins\", \"hybrid\": {}, "
+            + "\"filter\": {\"bool\": {\"filter\": [{\"terms\": {\"topic\": [\"logs\", \"security\"]}}], \"must_not\": [{\"ids\": {\"values\": [\"logrotate\"]}}]}}}}}"));
+        assertEquals(inside, ids);
+
+        JsonNode boosted = search("hybrid-3", "{\"size\": 3, \"_source\": [\"topic\"], \"query\": {\"function_score\": {\"query\": " + semantic + ", "
+            + "\"functions\": [{\"filter\": {\"term\": {\"topic\": \"security\"}}, \"weight\": 100}]}}}");
+        assertEquals(boosted.toString(), "security", boosted.path("hits").path("hits").get(0).path("_source").path("topic").asText());
+    }
+
+    @Test
     public void explainShowsBothSidesAndHighlightMarksTheBm25Words() {
         JsonNode response = search("hybrid-1", "{\"size\": 3, \"explain\": true, \"highlight\": {\"fields\": {\"body\": {}}}, "
             + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"rotate log files\", \"hybrid\": {\"fusion\": \"rrf\", \"rank_constant\": 20}}}}");
@@ -230,7 +248,9 @@ public class HybridSearchIT {
 
     @Test
     public void misuseIsA400NamingTheParameter() {
-        assertBadRequest("hybrid-1", "{\"query\": {\"bool\": {\"must\": [{\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": true}}]}}}", "top-level query");
+        assertBadRequest("hybrid-1", "{\"query\": {\"bool\": {\"must\": [{\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": true}}, "
+            + "{\"match\": {\"body\": \"disk\"}}]}}}", "the one scoring clause of a top-level [bool]");
+        assertBadRequest("hybrid-1", "{\"query\": {\"dis_max\": {\"queries\": [{\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": true}}]}}}", "top-level query");
         assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"vector\": [1, 2], \"hybrid\": true}}}", "[hybrid] needs [query]");
         assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": {\"fusion\": \"max\"}}}}", "[fusion] must be [rrf] or [linear]");
         assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": {\"colour\": 1}}}}", "does not support [colour]");
@@ -239,7 +259,7 @@ public class HybridSearchIT {
         assertBadRequest("hybrid-vec", "{\"query\": {\"semantic\": {\"field\": \"text_vec\", \"query\": \"logs\", \"hybrid\": {}}}}", "[text_field]");
         assertBadRequest("hybrid-1", "{\"query\": {\"semantic_fused_hits\": {}}}", "[semantic_fused_hits] is what");
         assertBadRequest("hybrid-1", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"diversity\": 2}}}", "[diversity] [lambda] must be a number between 0 and 1");
-        assertBadRequest("hybrid-1", "{\"query\": {\"bool\": {\"should\": [{\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"diversity\": 0.5}}]}}}", "top-level query");
+        assertBadRequest("hybrid-1", "{\"query\": {\"constant_score\": {\"filter\": {\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"diversity\": 0.5}}}}}", "top-level query");
     }
 
     private static void assertBadRequest(String index, String body, String message) {
