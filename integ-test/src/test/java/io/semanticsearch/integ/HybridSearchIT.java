@@ -204,6 +204,27 @@ public class HybridSearchIT {
     }
 
     @Test
+    public void sentenceHighlightsWorkInTheInnerHitsOfNestedPassages() {
+        assertEquals(200, node.put("/_ingest/pipeline/hybrid-passages", "{\"processors\": [{\"semantic_embed\": {\"field_map\": {\"text\": \"passages\"}, "
+            + "\"chunking\": {\"max_tokens\": 40, \"overlap_tokens\": 0}}}]}").status());
+        assertEquals(200, node.put("/hybrid-passages", "{\"settings\": {\"default_pipeline\": \"hybrid-passages\", \"number_of_replicas\": 0}, "
+            + "\"mappings\": {\"properties\": {\"text\": {\"type\": \"text\"}, \"passages\": {\"type\": \"nested\", \"properties\": {"
+            + "\"text\": {\"type\": \"text\"}, \"offset\": {\"type\": \"integer\"}, \"element\": {\"type\": \"integer\"}, "
+            + "\"vector\": {\"type\": \"semantic_vector\"}}}}}}").status());
+        index("hybrid-passages", "text");
+        JsonNode response = search("hybrid-passages", "{\"size\": 1, \"query\": {\"nested\": {\"path\": \"passages\", "
+            + "\"query\": {\"semantic\": {\"field\": \"passages.vector\", \"query\": \"which file configures logrotate\"}}, "
+            + "\"inner_hits\": {\"size\": 1, \"highlight\": {\"fields\": {\"passages.text\": {\"type\": \"semantic_sentences\", \"number_of_fragments\": 1}}}}}}}");
+        JsonNode hit = response.path("hits").path("hits").get(0);
+        assertEquals(response.toString(), "logrotate", hit.path("_id").asText());
+        JsonNode passage = hit.path("inner_hits").path("passages").path("hits").path("hits").get(0);
+        assertEquals(passage.toString(), "<em>The main configuration file is /etc/logrotate.conf.</em>", passage.path("highlight").path("passages.text").get(0).asText());
+        JsonNode detail = passage.path("fields").path("_semantic_sentences.passages.text").get(0);
+        String text = passage.path("_source").path("text").asText();
+        assertEquals(detail.toString(), detail.path("text").asText(), text.substring(detail.path("start").asInt(), detail.path("end").asInt()));
+    }
+
+    @Test
     public void aSemanticVectorFieldFusesWithItsTextField() {
         JsonNode response = search("hybrid-vec", "{\"size\": 3, \"query\": {\"semantic\": {\"field\": \"text_vec\", \"query\": \"firewall rules for ssh\", "
             + "\"hybrid\": {\"text_field\": \"text\", \"fusion\": \"linear\", \"normalizer\": \"min_max\", \"semantic_weight\": 0.7}}}}");
