@@ -1,10 +1,12 @@
 package io.semanticsearch;
 
+import io.semanticsearch.embed.ClusterModelsAction;
 import io.semanticsearch.embed.EmbedAction;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
 import io.semanticsearch.embed.QueryVectorCache;
 import io.semanticsearch.embed.SemanticStatsAction;
+import io.semanticsearch.embed.TransportClusterModelsAction;
 import io.semanticsearch.embed.TransportEmbedAction;
 import io.semanticsearch.embed.TransportSemanticStatsAction;
 import io.semanticsearch.highlight.SemanticSentenceHighlighter;
@@ -217,6 +219,7 @@ public class SemanticSearchPlugin extends Plugin
     public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
         return List.of(
             new ActionHandler<>(SemanticStatsAction.INSTANCE, TransportSemanticStatsAction.class),
+            new ActionHandler<>(ClusterModelsAction.INSTANCE, TransportClusterModelsAction.class),
             new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class),
             new ActionHandler<>(RagAction.INSTANCE, TransportRagAction.class),
             new ActionHandler<>(BulkInferenceAction.INSTANCE, TransportBulkInferenceAction.class)

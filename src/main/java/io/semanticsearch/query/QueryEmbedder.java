@@ -82,7 +82,7 @@ public final class QueryEmbedder {
             if (shard.fieldMapper(field) instanceof SemanticTextFieldType text) {
                 return identifiedModel(field, text.options().model(), text.options().fingerprint());
             }
-            SemanticVectorFieldType fieldType = SemanticQueryBuilder.semanticField(shard, field);
+            SemanticVectorFieldType fieldType = ShardVectorQuery.semanticField(shard, field);
             return namedModel(field, fieldType.modelName() == null ? NO_MODEL : fieldType.modelName());
         }
         Map<String, String> fingerprints = new TreeMap<>();

@@ -1,29 +1,14 @@
 package io.semanticsearch.query;
 
-import io.semanticsearch.embed.BertCharClasses;
 import io.semanticsearch.embed.EmbeddingModel;
-import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
-import io.semanticsearch.mapper.SemanticVectorFieldMapper;
-import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
-import io.semanticsearch.mapper.VectorSimilarity;
 
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.Query;
-import org.apache.lucene.util.SetOnce;
-import org.opensearch.action.get.GetRequest;
-import org.opensearch.action.get.GetResponse;
-import org.opensearch.common.xcontent.support.XContentMapValues;
-import org.opensearch.core.action.ActionListener;
-import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
-import org.opensearch.core.xcontent.XContentLocation;
 import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.core.xcontent.XContentParser.Token;
-import org.opensearch.index.mapper.MappedFieldType;
-import org.opensearch.index.mapper.ObjectMapper;
 import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.InnerHitContextBuilder;
 import org.opensearch.index.query.MatchNoneQueryBuilder;
@@ -31,13 +16,9 @@ import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilderVisitor;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
-import org.opensearch.search.fetch.subphase.FetchSourceContext;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -403,31 +384,13 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             }
             return this;
         }
-        SetOnce<float[]> fetched = new SetOnce<>();
         if (text != null) {
             QueryEmbedder queryEmbedder = embedder();
             EmbeddingModel embeddingModel = queryEmbedder.modelFor(field, model, context);
-            if (BertCharClasses.hasContent(text) == false) {
-                throw new IllegalArgumentException(
-                    "[" + NAME + "] [query] has nothing to embed: it holds only spaces, control or invisible characters"
-                );
-            }
-            context.registerAsyncAction((client, listener) -> queryEmbedder.embed(embeddingModel, text, ActionListener.map(listener, v -> {
-                fetched.set(v);
-                return null;
-            })));
-            return copy(null, embeddingModel.name(), fetched::get, filter);
+            return copy(null, embeddingModel.name(), VectorSources.embed(queryEmbedder, embeddingModel, text, context), filter);
         }
         String index = like.index() != null ? like.index() : embedder().searchedIndex(context);
-        // A semantic_text field's vectors are its passages'.
-        String[] includes = DocumentVectors.sourcePaths(field);
-        GetRequest get = new GetRequest(index, like.id()).routing(like.routing())
-            .fetchSourceContext(new FetchSourceContext(true, includes, null));
-        context.registerAsyncAction((client, listener) -> client.get(get, ActionListener.map(listener, response -> {
-            fetched.set(likedVector(response));
-            return null;
-        })));
-        return copy(null, model, fetched::get, filter);
+        return copy(null, model, VectorSources.liked(like, index, field, context), filter);
     }
 
     /** Hands a query with {@code hybrid} or {@code diversity} to the coordinating node's ranking of the whole result. */
@@ -445,100 +408,13 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         return queryEmbedder;
     }
 
-    private float[] likedVector(GetResponse response) {
-        String where = "[" + NAME + "] [like] document [" + response.getId() + "] in index [" + response.getIndex() + "]";
-        if (response.isExists() == false) {
-            throw new IllegalArgumentException(where + " does not exist");
-        }
-        return DocumentVectors.of(response.getSourceAsMap(), field, where);
-    }
 
     @Override
     protected Query doToQuery(QueryShardContext context) throws IOException {
         if (vector == null) {
             throw new IllegalStateException("[" + NAME + "] query must be rewritten into a vector before it runs");
         }
-        SemanticVectorFieldType fieldType = semanticField(context, field);
-        if (model != null && model.equals(fieldType.modelName()) == false) {
-            String fieldModel = fieldType.modelName() == null ? "has no model" : "holds vectors of [" + fieldType.modelName() + "]";
-            throw new IllegalArgumentException(
-                "[" + NAME + "] the query vector is from [model] [" + model + "], but field [" + field + "] in index ["
-                    + indexName(context) + "] " + fieldModel + "; vectors of different models cannot be compared"
-            );
-        }
-        checkNestedScope(context);
-        try {
-            fieldType.checkVector(vector);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("[" + NAME + "] [vector]: " + e.getMessage(), e);
-        }
-        if (minScore != null && minScore > 1 && fieldType.similarity() != VectorSimilarity.MAX_INNER_PRODUCT) {
-            throw new IllegalArgumentException(
-                "[" + NAME + "] [min_score] [" + minScore + "] can never be reached: scores of field [" + field + "] (similarity ["
-                    + fieldType.similarity().mappingName() + "]) lie between 0 and 1"
-            );
-        }
-        Query filterQuery = filter == null ? null : filter.toQuery(context);
-        if (exact || context.isInnerHitQuery()) {
-            // Inner hits score the passages of each hit: all of them, exactly, not just those the graph search met.
-            return fieldType.exactQuery(vector, filterQuery, minScore);
-        }
-        return fieldType.knnQuery(vector, k, numCandidates(), filterQuery, minScore, context.getParentFilter());
-    }
-
-    /**
-     * The {@code semantic_vector} field called {@code field} on this shard.
-     *
-     * @throws IllegalArgumentException when there is none, or it has another type
-     */
-    static SemanticVectorFieldType semanticField(QueryShardContext context, String field) {
-        MappedFieldType fieldType = context.fieldMapper(field);
-        if (fieldType == null) {
-            throw new IllegalArgumentException("[" + NAME + "] [field] [" + field + "] does not exist in index [" + indexName(context) + "]");
-        }
-        if (fieldType instanceof SemanticVectorFieldType semantic) {
-            return semantic;
-        }
-        throw new IllegalArgumentException(
-            "["
-                + NAME
-                + "] [field] ["
-                + field
-                + "] is of type ["
-                + fieldType.typeName()
-                + "], but the query needs a ["
-                + SemanticVectorFieldMapper.CONTENT_TYPE
-                + "] field"
-        );
-    }
-
-    private static String indexName(QueryShardContext context) {
-        return context.index() == null ? "?" : context.index().getName();
-    }
-
-    /** A vector inside nested objects is in child documents, which only a {@code nested} query around this one reaches. */
-    private void checkNestedScope(QueryShardContext context) {
-        String nestedPath = null;
-        for (int dot = field.lastIndexOf('.'); dot > 0 && nestedPath == null; dot = field.lastIndexOf('.', dot - 1)) {
-            ObjectMapper object = context.getObjectMapper(field.substring(0, dot));
-            if (object != null && object.nested().isNested()) {
-                nestedPath = object.fullPath();
-            }
-        }
-        ObjectMapper scope = context.nestedScope() == null ? null : context.nestedScope().getObjectMapper();
-        if (nestedPath != null && (scope == null || nestedPath.equals(scope.fullPath()) == false)) {
-            throw new IllegalArgumentException(
-                "["
-                    + NAME
-                    + "] [field] ["
-                    + field
-                    + "] is inside the [nested] field ["
-                    + nestedPath
-                    + "]: wrap this query in a [nested] query with [path] ["
-                    + nestedPath
-                    + "]"
-            );
-        }
+        return ShardVectorQuery.build(this, context);
     }
 
     @Override

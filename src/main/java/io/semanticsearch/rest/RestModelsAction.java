@@ -1,6 +1,7 @@
 package io.semanticsearch.rest;
 
 import io.semanticsearch.SemanticSearchPlugin;
+import io.semanticsearch.embed.ClusterModelsAction;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.ModelConfig;
 import io.semanticsearch.embed.ModelRegistry;
@@ -10,13 +11,18 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.BytesRestResponse;
 import org.opensearch.rest.RestRequest;
+import org.opensearch.rest.RestResponse;
+import org.opensearch.rest.action.RestBuilderListener;
 import org.opensearch.transport.client.node.NodeClient;
 
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code GET /_plugins/_semantic/models}: every model folder this node found, loaded or failed and why. */
+/**
+ * {@code GET /_plugins/_semantic/models}: every model folder this node found, loaded or failed and why, and under
+ * {@code cluster} every node's models grouped by fingerprint, with whether the nodes agree.
+ */
 public class RestModelsAction extends BaseRestHandler {
 
     private final ModelRegistry registry;
@@ -37,16 +43,21 @@ public class RestModelsAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
-        return channel -> {
-            XContentBuilder builder = channel.newBuilder();
-            builder.startObject();
-            builder.field("default_model", registry.defaultModelName());
-            builder.startArray("models");
-            writeModels(registry, builder);
-            builder.endArray();
-            builder.endObject();
-            channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));
-        };
+        // The node's own models in detail, then every node's by fingerprint: a transport action, so that the
+        // security plugin can grant or deny it (cluster:monitor/semantic/models).
+        return channel -> client.execute(ClusterModelsAction.INSTANCE, new ClusterModelsAction.Request(), new RestBuilderListener<>(channel) {
+            @Override
+            public RestResponse buildResponse(ClusterModelsAction.Response cluster, XContentBuilder builder) throws Exception {
+                builder.startObject();
+                builder.field("default_model", registry.defaultModelName());
+                builder.startArray("models");
+                writeModels(registry, builder);
+                builder.endArray();
+                cluster.toXContent(builder, request);
+                builder.endObject();
+                return new BytesRestResponse(RestStatus.OK, builder);
+            }
+        });
     }
 
     /** One object per model folder; shared with {@code GET /_plugins/_semantic}. */

@@ -129,6 +129,16 @@ public class SemanticTextClusterIT {
 
         JsonNode stats = coordinator.get("/_plugins/_semantic/stats").json();
         assertEquals(stats.toString(), 3, stats.path("_nodes").path("successful").asInt());
+
+        // Every node holds the bundled models with the same files: one fingerprint per model, three nodes behind it.
+        for (LocalNode node : List.of(manager, data, coordinator)) {
+            JsonNode cluster = node.get("/_plugins/_semantic/models").json().path("cluster");
+            assertEquals(cluster.toString(), 3, cluster.path("nodes").asInt());
+            assertTrue(cluster.toString(), cluster.path("consistent").asBoolean());
+            JsonNode fingerprints = cluster.path("models").path(MINILM).path("fingerprints");
+            assertEquals(cluster.toString(), 1, fingerprints.size());
+            assertEquals(cluster.toString(), 3, fingerprints.elements().next().size());
+        }
     }
 
     private static String ranking(JsonNode hits) {

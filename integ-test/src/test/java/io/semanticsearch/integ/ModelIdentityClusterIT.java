@@ -1,0 +1,110 @@
+package io.semanticsearch.integ;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * Two nodes that disagree about a custom model: on {@code mi-a} the model {@code shared} is the int8 MiniLM, on
+ * {@code mi-b} the fp32 one (same name, same dims, other files), and {@code only-a} exists on {@code mi-a} alone.
+ * {@code GET /_plugins/_semantic/models} flags both from either node; a mapping records {@code mi-a}'s files, so
+ * {@code mi-b} refuses to embed documents and query texts for it, with an error naming the node and the model, and
+ * never writes or searches with vectors of other files.
+ */
+public class ModelIdentityClusterIT {
+
+    private static LocalNode a;
+    private static LocalNode b;
+
+    private static Path model(String name, String onnx, String tokenizer) throws IOException {
+        Path folder = Files.createTempDirectory(name);
+        Path files = Paths.get(System.getProperty("models.dir"));
+        Files.writeString(folder.resolve("model.json"),
+            "{\"name\": \"" + name + "\", \"dims\": 384, \"pooling\": \"mean\", \"normalize\": true, \"max_tokens\": 256}");
+        Files.copy(files.resolve(onnx), folder.resolve("model.onnx"));
+        Files.copy(files.resolve(tokenizer), folder.resolve("tokenizer.json"));
+        return folder;
+    }
+
+    @BeforeClass
+    public static void startCluster() throws Exception {
+        a = LocalNode.builder("mi-a")
+            .plugin(LocalNode.pluginZip())
+            .cluster("model-identity", null)
+            .setting("node.roles", "[cluster_manager, data, ingest]")
+            .configFile("opensearch-semantic/models/shared", model("shared", "all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json"))
+            .configFile("opensearch-semantic/models/only-a", model("only-a", "all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json"))
+            .start();
+        b = LocalNode.builder("mi-b")
+            .plugin(LocalNode.pluginZip())
+            .cluster("model-identity", a)
+            .setting("node.roles", "[data, ingest]")
+            .configFile("opensearch-semantic/models/shared", model("shared", "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json"))
+            .start();
+        JsonNode health = a.get("/_cluster/health?wait_for_nodes=2&timeout=60s").json();
+        assertEquals(health.toString(), 2, health.path("number_of_nodes").asInt());
+        for (String model : new String[] { "shared", "only-a" }) {
+            assertEquals(200, a.put("/kb-" + model, "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 1}, "
+                + "\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"model\": \"" + model + "\"}}}}").status());
+        }
+        a.get("/_cluster/health?wait_for_status=green&timeout=60s");
+    }
+
+    @AfterClass
+    public static void stopCluster() {
+        for (LocalNode node : new LocalNode[] { b, a }) {
+            if (node != null) {
+                node.close();
+            }
+        }
+    }
+
+    @Test
+    public void theModelsEndpointFlagsAnotherFileAndAMissingModelFromEitherNode() {
+        for (LocalNode node : new LocalNode[] { a, b }) {
+            JsonNode cluster = node.get("/_plugins/_semantic/models").json().path("cluster");
+            assertEquals(cluster.toString(), 2, cluster.path("nodes").asInt());
+            assertFalse(cluster.toString(), cluster.path("consistent").asBoolean());
+            JsonNode shared = cluster.path("models").path("shared");
+            assertFalse(shared.toString(), shared.path("consistent").asBoolean());
+            assertEquals(shared.toString(), 2, shared.path("fingerprints").size());
+            assertEquals(cluster.toString(), "mi-b", cluster.path("models").path("only-a").path("missing_on").path(0).asText());
+            assertTrue(cluster.toString(), cluster.path("models").path("all-minilm-l6-v2").path("consistent").asBoolean());
+        }
+    }
+
+    @Test
+    public void theNodeWithOtherFilesRefusesToEmbedDocumentsAndQueries() {
+        String doc = "{\"body\": \"Logrotate rotates, compresses and mails system logs.\"}";
+        assertEquals(201, a.post("/kb-shared/_doc/on-a?refresh=true", doc).status());
+        LocalNode.Response throughB = b.post("/kb-shared/_doc/on-b", doc);
+        assertEquals(throughB.toString(), 400, throughB.status());
+        assertTrue(throughB.body(), throughB.body().contains("node [mi-b]") && throughB.body().contains("[shared]") && throughB.body().contains("fingerprint"));
+
+        String query = "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"rotate logs\"}}}";
+        assertEquals(200, a.post("/kb-shared/_search", query).status());
+        LocalNode.Response searchB = b.post("/kb-shared/_search", query);
+        assertEquals(searchB.toString(), 400, searchB.status());
+        assertTrue(searchB.body(), searchB.body().contains("on node [mi-b]") && searchB.body().contains("[shared]"));
+    }
+
+    @Test
+    public void theNodeWithoutTheModelSaysToInstallIt() {
+        String doc = "{\"body\": \"rsync copies files over ssh.\"}";
+        assertEquals(201, a.post("/kb-only-a/_doc/on-a", doc).status());
+        LocalNode.Response throughB = b.post("/kb-only-a/_doc/on-b", doc);
+        assertEquals(throughB.toString(), 400, throughB.status());
+        assertTrue(throughB.body(), throughB.body().contains("node [mi-b]") && throughB.body().contains("install model [only-a]"));
+    }
+}

@@ -1,0 +1,182 @@
+package io.semanticsearch.embed;
+
+import org.opensearch.action.ActionType;
+import org.opensearch.action.FailedNodeException;
+import org.opensearch.action.support.nodes.BaseNodeResponse;
+import org.opensearch.action.support.nodes.BaseNodesRequest;
+import org.opensearch.action.support.nodes.BaseNodesResponse;
+import org.opensearch.cluster.ClusterName;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.common.Nullable;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.xcontent.ToXContentFragment;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.transport.TransportRequest;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Asks every node which models it holds, for {@code GET /_plugins/_semantic/models}: a mapping or a pipeline names
+ * a model by name and fingerprint, and every node that embeds for it must hold the same files. The answer groups
+ * each model's nodes by fingerprint and says whether they agree, so that a node with another file under the same
+ * name, or none, shows before it embeds anything.
+ */
+public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Response> {
+
+    public static final String NAME = "cluster:monitor/semantic/models";
+    public static final ClusterModelsAction INSTANCE = new ClusterModelsAction();
+
+    private ClusterModelsAction() {
+        super(NAME, Response::new);
+    }
+
+    public static final class Request extends BaseNodesRequest<Request> {
+        public Request(String... nodeIds) {
+            super(nodeIds);
+        }
+
+        public Request(StreamInput in) throws IOException {
+            super(in);
+        }
+    }
+
+    public static final class NodeRequest extends TransportRequest {
+        public NodeRequest() {}
+
+        public NodeRequest(StreamInput in) throws IOException {
+            super(in);
+        }
+    }
+
+    /** One model folder of one node: its name, and for a loaded model its dims and fingerprint. */
+    public record Model(String name, boolean loaded, int dims, @Nullable String fingerprint) implements Writeable {
+        static Model readFrom(StreamInput in) throws IOException {
+            return new Model(in.readString(), in.readBoolean(), in.readVInt(), in.readOptionalString());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(name);
+            out.writeBoolean(loaded);
+            out.writeVInt(dims);
+            out.writeOptionalString(fingerprint);
+        }
+    }
+
+    public static final class NodeResponse extends BaseNodeResponse {
+        private final List<Model> models;
+
+        public NodeResponse(DiscoveryNode node, List<Model> models) {
+            super(node);
+            this.models = models;
+        }
+
+        public NodeResponse(StreamInput in) throws IOException {
+            super(in);
+            models = in.readList(Model::readFrom);
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            super.writeTo(out);
+            out.writeList(models);
+        }
+
+        public List<Model> models() {
+            return models;
+        }
+    }
+
+    /** Every node's models, grouped per model name. */
+    public static final class Response extends BaseNodesResponse<NodeResponse> implements ToXContentFragment {
+        public Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures) {
+            super(clusterName, nodes, failures);
+        }
+
+        public Response(StreamInput in) throws IOException {
+            super(in);
+        }
+
+        @Override
+        protected List<NodeResponse> readNodesFrom(StreamInput in) throws IOException {
+            return in.readList(NodeResponse::new);
+        }
+
+        @Override
+        protected void writeNodesTo(StreamOutput out, List<NodeResponse> nodes) throws IOException {
+            out.writeList(nodes);
+        }
+
+        /** Whether every node that answered holds every model with one fingerprint. */
+        public boolean consistent() {
+            for (Map.Entry<String, Map<String, Set<String>>> model : byModel().entrySet()) {
+                if (model.getValue().size() != 1 || missingOn(model.getKey()).isEmpty() == false) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Model name to fingerprint ("failed" for a model that did not load) to the names of the nodes holding it. */
+        Map<String, Map<String, Set<String>>> byModel() {
+            Map<String, Map<String, Set<String>>> models = new TreeMap<>();
+            for (NodeResponse node : getNodes()) {
+                for (Model model : node.models()) {
+                    String fingerprint = model.loaded() ? model.fingerprint() : "failed";
+                    models.computeIfAbsent(model.name(), n -> new TreeMap<>())
+                        .computeIfAbsent(fingerprint, f -> new TreeSet<>())
+                        .add(node.getNode().getName());
+                }
+            }
+            return models;
+        }
+
+        /** The nodes that answered without a folder of this name. */
+        List<String> missingOn(String modelName) {
+            List<String> missing = new ArrayList<>();
+            for (NodeResponse node : getNodes()) {
+                if (node.models().stream().noneMatch(m -> m.name().equals(modelName))) {
+                    missing.add(node.getNode().getName());
+                }
+            }
+            return missing;
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject("cluster");
+            builder.field("nodes", getNodes().size());
+            if (failures().isEmpty() == false) {
+                builder.startArray("failed_nodes");
+                for (FailedNodeException failure : failures()) {
+                    builder.value(failure.nodeId() + ": " + failure.getDetailedMessage());
+                }
+                builder.endArray();
+            }
+            builder.field("consistent", consistent());
+            builder.startObject("models");
+            for (Map.Entry<String, Map<String, Set<String>>> model : byModel().entrySet()) {
+                List<String> missing = missingOn(model.getKey());
+                builder.startObject(model.getKey());
+                builder.field("consistent", model.getValue().size() == 1 && missing.isEmpty());
+                builder.startObject("fingerprints");
+                for (Map.Entry<String, Set<String>> fingerprint : model.getValue().entrySet()) {
+                    builder.field(fingerprint.getKey(), fingerprint.getValue());
+                }
+                builder.endObject();
+                builder.field("missing_on", missing);
+                builder.endObject();
+            }
+            builder.endObject();
+            return builder.endObject();
+        }
+    }
+}

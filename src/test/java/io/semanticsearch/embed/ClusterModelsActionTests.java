@@ -1,0 +1,55 @@
+package io.semanticsearch.embed;
+
+import org.opensearch.Version;
+import org.opensearch.cluster.ClusterName;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.ToXContent;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+public class ClusterModelsActionTests extends OpenSearchTestCase {
+
+    private static ClusterModelsAction.NodeResponse node(String name, ClusterModelsAction.Model... models) {
+        DiscoveryNode node = new DiscoveryNode(name, name, buildNewFakeTransportAddress(), Map.of(), Set.of(), Version.CURRENT);
+        return new ClusterModelsAction.NodeResponse(node, List.of(models));
+    }
+
+    private static ClusterModelsAction.Model loaded(String name, String fingerprint) {
+        return new ClusterModelsAction.Model(name, true, 384, fingerprint);
+    }
+
+    public void testNodesThatAgreeAreConsistent() {
+        ClusterModelsAction.Response response = new ClusterModelsAction.Response(
+            new ClusterName("c"),
+            List.of(node("a", loaded("m", "f1")), node("b", loaded("m", "f1"))),
+            List.of()
+        );
+        assertTrue(response.consistent());
+        assertEquals(Map.of("m", Map.of("f1", Set.of("a", "b"))), response.byModel());
+    }
+
+    public void testAnotherFileOrAMissingModelIsFlaggedWithItsNodes() throws IOException {
+        ClusterModelsAction.Response response = new ClusterModelsAction.Response(
+            new ClusterName("c"),
+            List.of(
+                node("a", loaded("m", "f1"), loaded("custom", "c1")),
+                node("b", loaded("m", "f2"), new ClusterModelsAction.Model("custom", false, 0, null)),
+                node("c", loaded("m", "f1"))
+            ),
+            List.of()
+        );
+        assertFalse(response.consistent());
+        assertEquals(Map.of("f1", Set.of("a", "c"), "f2", Set.of("b")), response.byModel().get("m"));
+        assertEquals(List.of("c"), response.missingOn("custom"));
+        XContentBuilder builder = JsonXContent.contentBuilder().startObject();
+        response.toXContent(builder, ToXContent.EMPTY_PARAMS);
+        String json = builder.endObject().toString();
+        assertTrue(json, json.contains("\"custom\":{\"consistent\":false,\"fingerprints\":{\"c1\":[\"a\"],\"failed\":[\"b\"]},\"missing_on\":[\"c\"]}"));
+    }
+}
