@@ -90,7 +90,8 @@ public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor
                     continue;
                 }
                 if (target.embedder() == null) {
-                    throw new IllegalStateException(target.unavailable());
+                    // As the query side answers the same node problem: a 400 that names the node, the model and the fix.
+                    throw new IllegalArgumentException(target.unavailable());
                 }
                 EmbedField field = new EmbedField(
                     target.path(),

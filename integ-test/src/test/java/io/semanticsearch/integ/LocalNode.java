@@ -243,6 +243,14 @@ public final class LocalNode implements AutoCloseable {
         }
     }
 
+    /** Kills the node at once (SIGKILL), as a crash or a pulled plug would, and keeps its logs under target/. */
+    public synchronized void kill() {
+        if (closed == false && pid > 0) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        close();
+    }
+
     /** Stops the node (SIGTERM, then SIGKILL after a minute) and keeps its logs under target/. */
     @Override
     public synchronized void close() {

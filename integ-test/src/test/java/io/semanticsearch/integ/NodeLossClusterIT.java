@@ -1,0 +1,109 @@
+package io.semanticsearch.integ;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * A data node killed (SIGKILL) while a bulk through a {@code semantic_text} field is being embedded: the bulk and the
+ * ones after it answer, every document they acknowledged is found once the cluster has promoted the replicas, and
+ * the search by meaning still works. Embedding happens on the ingest node before the shards see a document, so a
+ * lost data node costs what it costs any bulk, nothing more.
+ */
+public class NodeLossClusterIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LocalNode manager;
+    private static LocalNode dataA;
+    private static LocalNode dataB;
+
+    @BeforeClass
+    public static void startCluster() throws Exception {
+        manager = LocalNode.builder("nl-manager").plugin(LocalNode.pluginZip()).cluster("node-loss", null)
+            .setting("node.roles", "[cluster_manager, data, ingest]").start();
+        dataA = LocalNode.builder("nl-data-a").plugin(LocalNode.pluginZip()).cluster("node-loss", manager).setting("node.roles", "[data]").start();
+        dataB = LocalNode.builder("nl-data-b").plugin(LocalNode.pluginZip()).cluster("node-loss", manager).setting("node.roles", "[data]").start();
+        JsonNode health = manager.get("/_cluster/health?wait_for_nodes=3&timeout=60s").json();
+        assertEquals(health.toString(), 3, health.path("number_of_nodes").asInt());
+        assertEquals(200, manager.put("/kb", "{\"settings\": {\"number_of_shards\": 3, \"number_of_replicas\": 1}, "
+            + "\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}").status());
+        JsonNode green = manager.get("/_cluster/health/kb?wait_for_status=green&timeout=60s").json();
+        assertEquals(green.toString(), "green", green.path("status").asText());
+    }
+
+    @AfterClass
+    public static void stopCluster() {
+        for (LocalNode node : new LocalNode[] { dataB, dataA, manager }) {
+            if (node != null) {
+                node.close();
+            }
+        }
+    }
+
+    private static String bulk(String prefix, int documents) {
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < documents; i++) {
+            bulk.append("{\"index\": {\"_id\": \"").append(prefix).append('-').append(i).append("\"}}\n");
+            String text = prefix + " " + i + ": Logrotate rotates, compresses and mails system logs. It runs daily from cron and keeps "
+                + "four weeks of logs by default. Each log file may be handled daily, weekly, monthly, or when it grows too large.";
+            bulk.append("{\"body\": ").append(JSON.valueToTree(text).toString()).append("}\n");
+        }
+        return bulk.toString();
+    }
+
+    private static long texts() {
+        return manager.get("/_plugins/_semantic/_local/stats").json().path("nodes").elements().next().path("models")
+            .path("all-minilm-l6-v2").path("texts").asLong();
+    }
+
+    private static void collect(JsonNode response, List<String> acknowledged, List<String> failed) {
+        for (JsonNode item : response.path("items")) {
+            JsonNode result = item.path("index");
+            (result.path("status").asInt() == 201 ? acknowledged : failed).add(result.path("_id").asText());
+        }
+    }
+
+    @Test
+    public void everyAcknowledgedDocumentSurvivesADataNodeKilledMidBulk() throws Exception {
+        List<String> acknowledged = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        collect(manager.post("/kb/_bulk", bulk("before", 30)).json(), acknowledged, failed);
+
+        long before = texts();
+        CompletableFuture<LocalNode.Response> during = CompletableFuture.supplyAsync(() -> manager.post("/kb/_bulk", bulk("during", 300)));
+        for (int i = 0; i < 600 && texts() == before && during.isDone() == false; i++) {
+            Thread.sleep(20);
+        }
+        assertFalse("the bulk was over before the node could be killed", during.isDone());
+        dataB.kill();
+        collect(during.get(3, TimeUnit.MINUTES).json(), acknowledged, failed);
+        collect(manager.post("/kb/_bulk", bulk("after", 30)).json(), acknowledged, failed);
+
+        JsonNode health = manager.get("/_cluster/health/kb?wait_for_status=yellow&timeout=60s").json();
+        assertFalse(health.toString(), health.path("timed_out").asBoolean());
+        manager.post("/kb/_refresh", "");
+        assertTrue("acknowledged " + acknowledged.size() + ", failed " + failed, acknowledged.size() >= 60);
+        JsonNode found = manager.post("/kb/_mget", "{\"ids\": " + JSON.valueToTree(acknowledged) + "}").json();
+        List<String> lost = new ArrayList<>();
+        for (JsonNode doc : found.path("docs")) {
+            if (doc.path("found").asBoolean() == false) {
+                lost.add(doc.path("_id").asText());
+            }
+        }
+        assertEquals("acknowledged documents lost with the node", List.of(), lost);
+        JsonNode hits = manager.post("/kb/_search", "{\"size\": 1, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"rotate the logs\"}}}").json();
+        assertEquals(hits.toString(), 1, hits.path("hits").path("hits").size());
+    }
+}
