@@ -42,6 +42,9 @@ public final class SemanticTextMappings implements MappingTransformer {
             for (Field field : find(mapping)) {
                 expand(field);
             }
+            for (Map<String, Object> vector : vectorFields(mapping)) {
+                recordIdentity(vector);
+            }
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
@@ -100,6 +103,68 @@ public final class SemanticTextMappings implements MappingTransformer {
             boolean nested = "nested".equals(type);
             collect(definition, path + ".", nested && nestedPath == null ? path : nestedPath, found);
         }
+    }
+
+    /** The definitions of the {@code semantic_vector} fields of a mapping, at any depth. */
+    static List<Map<String, Object>> vectorFields(Map<String, Object> mapping) {
+        List<Map<String, Object>> found = new ArrayList<>();
+        Map<String, Object> root = mapping;
+        if (root.containsKey("properties") == false && root.size() == 1 && root.values().iterator().next() instanceof Map<?, ?> typed) {
+            root = asMap(typed);
+        }
+        collectVectors(root, found);
+        return found;
+    }
+
+    private static void collectVectors(Map<String, Object> object, List<Map<String, Object>> found) {
+        if (object.get("properties") instanceof Map<?, ?> properties) {
+            for (Object value : properties.values()) {
+                if (value instanceof Map<?, ?> definition) {
+                    if (SemanticVectorFieldMapper.CONTENT_TYPE.equals(definition.get("type"))) {
+                        found.add(asMap(definition));
+                    }
+                    collectVectors(asMap(definition), found);
+                }
+            }
+        }
+    }
+
+    /**
+     * Records in a user's {@code semantic_vector} field the identity of the model it resolves to here (name, dims,
+     * fingerprint), as {@code semantic_text} does: every node then parses the stored mapping from what it says, never
+     * against its own models, and a node with other files under that name is found out. A field for no model, or for
+     * a model this node lacks, is left as it is (its parser decides).
+     */
+    private void recordIdentity(Map<String, Object> definition) {
+        if (definition.get("model_fingerprint") != null) {
+            return;
+        }
+        ModelRegistry models = registry.get();
+        if (models == null) {
+            return;
+        }
+        Object named = definition.get("model");
+        if (named != null && models.modelNames().contains(named.toString()) == false) {
+            return; // not loaded here: the parser accepts it with [dims] and a warning, or names what is missing
+        }
+        Object dims = definition.get("dims");
+        Integer parsedDims = dims instanceof Number number ? Integer.valueOf(number.intValue()) : null;
+        if (dims != null && parsedDims == null) {
+            return; // the parser names the bad value
+        }
+        SemanticVectorFieldMapper.ResolvedModel resolved;
+        try {
+            resolved = SemanticVectorFieldMapper.resolveModel("", named == null ? null : named.toString(), parsedDims, models);
+        } catch (RuntimeException e) {
+            return; // the parser reports it, with the field's name
+        }
+        if (resolved.name() == null || models.modelNames().contains(resolved.name()) == false) {
+            return;
+        }
+        EmbeddingModel model = models.get(resolved.name());
+        definition.put("model", model.name());
+        definition.put("dims", model.dims());
+        definition.put("model_fingerprint", model.fingerprint());
     }
 
     @SuppressWarnings("unchecked")

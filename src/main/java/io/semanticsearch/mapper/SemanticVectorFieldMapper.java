@@ -112,13 +112,17 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             m -> toType(m).fieldType().modelName
         ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
 
-        // Recorded by semantic_text for its passages: with it, model and dims are what the mapping says, not re-resolved.
+        // Recorded when a user maps the field (SemanticTextMappings): with it, model and dims are what the mapping says,
+        // not re-resolved against each node's models. A field mapped before fingerprints were recorded may get one.
         private final Parameter<String> fingerprint = Parameter.stringParam(
             "model_fingerprint",
-            false,
+            true,
             m -> toType(m).fieldType().modelFingerprint,
             null
-        ).acceptsNull().setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
+        )
+            .acceptsNull()
+            .setMergeValidator((previous, current) -> previous == null || previous.equals(current))
+            .setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
 
         private final Parameter<VectorSimilarity> similarity = new Parameter<>(
             "similarity",

@@ -14,6 +14,7 @@ import org.opensearch.index.mapper.MapperParsingException;
 import org.opensearch.test.OpenSearchTestCase;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -56,6 +57,24 @@ public class SemanticTextMappingsTests extends OpenSearchTestCase {
         assertEquals("read back as recorded, never resolved again", model.fingerprint(), vector.get("model_fingerprint"));
         assertFalse("the index options of the field apply only when given", vector.containsKey("index_options"));
         assertEquals(Map.of("type", "keyword", "index", false, "doc_values", false), child(semantic, "hash"));
+    }
+
+    public void testUserSemanticVectorFieldsGetTheirModelIdentityRecorded() {
+        Map<String, Object> mapping = transform("""
+            {"properties": {
+              "named": {"type": "semantic_vector", "model": "all-minilm-l6-v2"},
+              "defaulted": {"type": "semantic_vector"},
+              "passages": {"type": "nested", "properties": {"vector": {"type": "semantic_vector", "dims": 384}}},
+              "other_dims": {"type": "semantic_vector", "dims": 3},
+              "elsewhere": {"type": "semantic_vector", "model": "not-here", "dims": 384}}}""");
+        String fingerprint = registry.get(ModelFixtures.MINILM).fingerprint();
+        for (Map<String, Object> field : List.of(field(mapping, "named"), field(mapping, "defaulted"), child(field(mapping, "passages"), "vector"))) {
+            assertEquals(field.toString(), ModelFixtures.MINILM, field.get("model"));
+            assertEquals(field.toString(), 384, field.get("dims"));
+            assertEquals(field.toString(), fingerprint, field.get("model_fingerprint"));
+        }
+        assertEquals("vectors of no model stay so", Map.of("type", "semantic_vector", "dims", 3), field(mapping, "other_dims"));
+        assertFalse("a model this node lacks is left to the parser", field(mapping, "elsewhere").containsKey("model_fingerprint"));
     }
 
     public void testFieldsInObjectsAndTheStoredFormAndOptionsThatCarryOver() {
