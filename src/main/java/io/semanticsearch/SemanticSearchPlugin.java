@@ -181,7 +181,7 @@ public class SemanticSearchPlugin extends Plugin
     public Map<String, Mapper.TypeParser> getMappers() {
         return Map.of(
             SemanticVectorFieldMapper.CONTENT_TYPE,
-            SemanticVectorFieldMapper.typeParser(() -> embeddings == null ? null : embeddings.registry()),
+            SemanticVectorFieldMapper.typeParser(() -> embeddings == null ? null : embeddings.registry(), SemanticSettings.CODEC_YIELD_TO.get(settings)),
             SemanticTextFieldMapper.CONTENT_TYPE,
             SemanticTextFieldMapper.PARSER
         );
@@ -212,7 +212,8 @@ public class SemanticSearchPlugin extends Plugin
 
     @Override
     public Optional<CodecServiceFactory> getCustomCodecServiceFactory(IndexSettings indexSettings) {
-        return SemanticCodecService.appliesTo(indexSettings) ? Optional.of(SemanticCodecService::new) : Optional.empty();
+        boolean ours = SemanticCodecService.appliesTo(indexSettings, SemanticSettings.CODEC_YIELD_TO.get(settings));
+        return ours ? Optional.of(SemanticCodecService::new) : Optional.empty();
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.semanticsearch;
 
+import io.semanticsearch.mapper.SemanticCodecService;
+
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
@@ -119,8 +121,44 @@ public final class SemanticSettings {
     public static final int DEFAULT_SEARCH_POOL_QUEUE = 1000;
     public static final String SEARCH_POOL_PREFIX = "plugins.semantic.inference.search_pool";
 
+    /**
+     * Whether an index gets this plugin's codec service (per-field vectors formats, passage vectors kept out of
+     * {@code _source}). False steps aside for another plugin that supplies one for the index: OpenSearch takes one codec
+     * service per index. Fixed at creation, as the codec service is.
+     */
+    public static final Setting<Boolean> INDEX_CODEC = Setting.boolSetting(
+        SemanticCodecService.INDEX_CODEC_SETTING,
+        true,
+        Property.IndexScope,
+        Property.Final
+    );
+
+    /**
+     * Index settings of other plugins that hand an index's codec service to them when true: OpenSearch takes one
+     * codec service per index, so this plugin's steps aside there (k-NN's {@code index.knn} and neural sparse's
+     * {@code index.sparse} always).
+     */
+    public static final Setting<List<String>> CODEC_YIELD_TO = Setting.listSetting(
+        "plugins.semantic.codec.yield_to",
+        List.of(),
+        s -> s,
+        Property.NodeScope
+    );
+
     public static List<Setting<?>> all() {
-        return List.of(INFERENCE_THREADS, EMBED_BATCH_SIZE, EMBED_MAX_TEXTS, MODELS_MAX_MEMORY, MAX_PASSAGES, MAX_TEXT_CHARS, MAX_PENDING_BATCHES, INGEST_CALL_TOKENS, QUERY_CACHE_SIZE);
+        return List.of(
+            CODEC_YIELD_TO,
+            INFERENCE_THREADS,
+            EMBED_BATCH_SIZE,
+            EMBED_MAX_TEXTS,
+            MODELS_MAX_MEMORY,
+            MAX_PASSAGES,
+            MAX_TEXT_CHARS,
+            MAX_PENDING_BATCHES,
+            INGEST_CALL_TOKENS,
+            QUERY_CACHE_SIZE,
+            INDEX_CODEC
+        );
     }
 
     static int inferenceThreads(Settings settings) {

@@ -7,6 +7,7 @@ import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.FilterCodec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
+import org.opensearch.common.settings.Settings;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecService;
 import org.opensearch.index.codec.CodecServiceConfig;
@@ -44,10 +45,33 @@ public final class SemanticCodecService extends CodecService {
      * Whether an index gets this codec service: all but those whose codec the k-NN plugin ({@code index.knn}) or
      * neural-search ({@code index.sparse}) provide, since two plugins providing one for the same index make it fail.
      */
-    public static boolean appliesTo(IndexSettings indexSettings) {
+    /** The index setting that turns this codec service off for an index (see SemanticSettings.INDEX_CODEC). */
+    public static final String INDEX_CODEC_SETTING = "index.semantic.codec";
+
+    /**
+     * Whether an index gets this codec service. OpenSearch takes one codec service per index, so it steps aside where
+     * another plugin's applies: indices of the k-NN and neural sparse plugins, indices where one of {@code yieldTo}
+     * (index settings of other plugins, {@code plugins.semantic.codec.yield_to}) is true, and indices with
+     * {@code index.semantic.codec: false}.
+     */
+    public static boolean appliesTo(IndexSettings indexSettings, List<String> yieldTo) {
+        Settings settings = indexSettings.getSettings();
         for (String setting : SemanticVectorFieldMapper.FOREIGN_CODEC_SETTINGS) {
             // Read raw: those settings are registered by the other plugins, which may not be installed.
-            if (indexSettings.getSettings().getAsBoolean(setting, false)) {
+            if (settings.getAsBoolean(setting, false)) {
+                return false;
+            }
+        }
+        return ownsCodec(settings, yieldTo);
+    }
+
+    /** As {@link #appliesTo} for the settings a mapping parser sees, but for the k-NN and sparse indices (refused there). */
+    public static boolean ownsCodec(Settings indexSettings, List<String> yieldTo) {
+        if (indexSettings.getAsBoolean(INDEX_CODEC_SETTING, true) == false) {
+            return false;
+        }
+        for (String setting : yieldTo) {
+            if (indexSettings.getAsBoolean(setting, false)) {
                 return false;
             }
         }

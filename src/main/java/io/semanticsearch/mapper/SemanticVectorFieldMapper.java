@@ -61,6 +61,11 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
 
     /** Parses {@code semantic_vector} mappings; refuses them in indices whose vectors format another plugin owns. */
     public static TypeParser typeParser(Supplier<ModelRegistry> registry) {
+        return typeParser(registry, List.of());
+    }
+
+    /** @param yieldTo index settings that hand an index's codec service to another plugin when true */
+    public static TypeParser typeParser(Supplier<ModelRegistry> registry, List<String> yieldTo) {
         return new TypeParser((name, parserContext) -> {
             if (parserContext.isWithinMultiField()) {
                 // The parent's value is text, never a vector: every document would fail.
@@ -70,7 +75,9 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
                 );
             }
             refuseForeignCodec(name, parserContext.getSettings());
-            return new Builder(name, registry);
+            Builder builder = new Builder(name, registry);
+            builder.ownCodec = SemanticCodecService.ownsCodec(parserContext.getSettings(), yieldTo);
+            return builder;
         });
     }
 
@@ -153,6 +160,8 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
         }).setSerializerCheck((includeDefaults, isConfigured, v) -> false);
 
         private final Supplier<ModelRegistry> registry;
+        // False in an index that turned this plugin's codec service off: Lucene's default vectors format applies.
+        private boolean ownCodec = true;
 
         public Builder(String name, Supplier<ModelRegistry> registry) {
             super(name);
@@ -169,6 +178,13 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             String fullName = buildFullName(context);
             if (copyTo.build().copyToFields().isEmpty() == false) {
                 throw new MapperParsingException("[" + CONTENT_TYPE + "] field [" + fullName + "] does not support [copy_to]");
+            }
+            if (ownCodec == false && VectorIndexOptions.DEFAULT.equals(indexOptions.getValue()) == false) {
+                throw new MapperParsingException(
+                    "[" + CONTENT_TYPE + "] field [" + fullName + "] [index_options] need this plugin's codec, which this index does not "
+                        + "use ([" + SemanticCodecService.INDEX_CODEC_SETTING + ": false], or a setting of [plugins.semantic.codec.yield_to]); "
+                        + "leave [index_options] out for Lucene's default HNSW, or put the field in an index of its own"
+                );
             }
             MultiFields multiFields = multiFieldsBuilder.build(this, context);
             if (multiFields.iterator().hasNext()) {

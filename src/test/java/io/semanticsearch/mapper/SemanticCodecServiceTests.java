@@ -221,10 +221,15 @@ public class SemanticCodecServiceTests extends MapperServiceTestCase {
     }
 
     public void testOnlyIndicesWithoutAnotherPluginsCodecGetIt() {
-        assertTrue(SemanticCodecService.appliesTo(indexSettings(Settings.EMPTY)));
-        assertTrue(SemanticCodecService.appliesTo(indexSettings(Settings.builder().put("index.knn", false).build())));
-        assertFalse(SemanticCodecService.appliesTo(indexSettings(Settings.builder().put("index.knn", true).build())));
-        assertFalse(SemanticCodecService.appliesTo(indexSettings(Settings.builder().put("index.sparse", true).build())));
+        assertTrue(SemanticCodecService.appliesTo(indexSettings(Settings.EMPTY), List.of()));
+        assertTrue(SemanticCodecService.appliesTo(indexSettings(Settings.builder().put("index.knn", false).build()), List.of()));
+        assertFalse(SemanticCodecService.appliesTo(indexSettings(Settings.builder().put("index.knn", true).build()), List.of()));
+        assertFalse(SemanticCodecService.appliesTo(indexSettings(Settings.builder().put("index.sparse", true).build()), List.of()));
+        // Another plugin's index, named by the node's plugins.semantic.codec.yield_to, or an index that opts out.
+        Settings theirs = Settings.builder().put("index.other_codec.enabled", true).build();
+        assertFalse(SemanticCodecService.appliesTo(indexSettings(theirs), List.of("index.other_codec.enabled")));
+        assertTrue(SemanticCodecService.appliesTo(indexSettings(theirs), List.of()));
+        assertFalse(SemanticCodecService.appliesTo(indexSettings(Settings.builder().put("index.semantic.codec", false).build()), List.of()));
     }
 
     public void testWithoutMappingsTheCodecIsNotWrapped() {
