@@ -29,6 +29,7 @@ import io.semanticsearch.rag.OpenAiChatClient;
 import io.semanticsearch.rag.RagAction;
 import io.semanticsearch.rag.RagService;
 import io.semanticsearch.rag.TransportRagAction;
+import io.semanticsearch.rest.PluginInfoAction;
 import io.semanticsearch.rest.RestEmbedAction;
 import io.semanticsearch.rest.RestModelsAction;
 import io.semanticsearch.rest.RestPluginInfoAction;
@@ -153,11 +154,16 @@ public class SemanticSearchPlugin extends Plugin
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
         Path pluginDir = environment.pluginsDir().resolve(NAME);
-        ModelRegistry registry = ModelRegistry.load(
-            ModelRegistry.standardRoots(pluginDir, environment.configDir()),
-            SemanticSettings.INFERENCE_THREADS.get(settings),
-            SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes()
-        );
+        ModelRegistry registry = SemanticSettings.MODELS_LOAD.get(settings)
+            ? ModelRegistry.load(
+                ModelRegistry.standardRoots(pluginDir, environment.configDir()),
+                SemanticSettings.INFERENCE_THREADS.get(settings),
+                SemanticSettings.MODELS_MAX_MEMORY.get(settings).getBytes()
+            )
+            : ModelRegistry.none(
+                "node [" + clusterService.getNodeName() + "] loads no models ([plugins.semantic.models.load: false]); send this "
+                    + "request to a node that does, or install the models here"
+            );
         embeddings = new EmbeddingService(
             registry,
             threadPool,
@@ -223,7 +229,8 @@ public class SemanticSearchPlugin extends Plugin
             new ActionHandler<>(ClusterModelsAction.INSTANCE, TransportClusterModelsAction.class),
             new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class),
             new ActionHandler<>(RagAction.INSTANCE, TransportRagAction.class),
-            new ActionHandler<>(BulkInferenceAction.INSTANCE, TransportBulkInferenceAction.class)
+            new ActionHandler<>(BulkInferenceAction.INSTANCE, TransportBulkInferenceAction.class),
+            new ActionHandler<>(PluginInfoAction.INSTANCE, PluginInfoAction.Transport.class)
         );
     }
 

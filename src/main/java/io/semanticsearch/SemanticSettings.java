@@ -46,6 +46,12 @@ public final class SemanticSettings {
      * Native memory the node may give to models, estimated from their ONNX files: a model that would go over it is
      * not loaded and is listed as failed, so a node never loads more than it can hold.
      */
+    /**
+     * Whether this node loads the embedding models. {@code false} for nodes that only hold data: they parse
+     * mappings from what the mappings record, and leave embedding to the ingest and coordinating nodes.
+     */
+    public static final Setting<Boolean> MODELS_LOAD = Setting.boolSetting("plugins.semantic.models.load", true, Property.NodeScope);
+
     public static final Setting<ByteSizeValue> MODELS_MAX_MEMORY = Setting.byteSizeSetting(
         "plugins.semantic.models.max_memory",
         new ByteSizeValue(2L << 30),
@@ -147,6 +153,7 @@ public final class SemanticSettings {
 
     public static List<Setting<?>> all() {
         return List.of(
+            MODELS_LOAD,
             CODEC_YIELD_TO,
             INFERENCE_THREADS,
             EMBED_BATCH_SIZE,

@@ -1,5 +1,7 @@
 package io.semanticsearch.embed;
 
+import io.semanticsearch.WireFormat;
+
 import org.opensearch.action.ActionType;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
@@ -73,21 +75,36 @@ public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Re
 
     public static final class NodeResponse extends BaseNodeResponse {
         private final List<Model> models;
+        // False on a node with plugins.semantic.models.load: false, which holds no models on purpose.
+        private final boolean loadsModels;
 
         public NodeResponse(DiscoveryNode node, List<Model> models) {
+            this(node, models, true);
+        }
+
+        public NodeResponse(DiscoveryNode node, List<Model> models, boolean loadsModels) {
             super(node);
             this.models = models;
+            this.loadsModels = loadsModels;
         }
 
         public NodeResponse(StreamInput in) throws IOException {
             super(in);
+            WireFormat.readHeader(in, NAME + " answer");
             models = in.readList(Model::readFrom);
+            loadsModels = in.readBoolean();
         }
 
         @Override
         public void writeTo(StreamOutput out) throws IOException {
             super.writeTo(out);
+            WireFormat.writeHeader(out);
             out.writeList(models);
+            out.writeBoolean(loadsModels);
+        }
+
+        public boolean loadsModels() {
+            return loadsModels;
         }
 
         public List<Model> models() {
@@ -139,11 +156,11 @@ public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Re
             return models;
         }
 
-        /** The nodes that answered without a folder of this name. */
+        /** The nodes that answered without a folder of this name (not counting those that load no models on purpose). */
         List<String> missingOn(String modelName) {
             List<String> missing = new ArrayList<>();
             for (NodeResponse node : getNodes()) {
-                if (node.models().stream().noneMatch(m -> m.name().equals(modelName))) {
+                if (node.loadsModels() && node.models().stream().noneMatch(m -> m.name().equals(modelName))) {
                     missing.add(node.getNode().getName());
                 }
             }
@@ -162,6 +179,10 @@ public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Re
                 builder.endArray();
             }
             builder.field("consistent", consistent());
+            List<String> notLoading = getNodes().stream().filter(n -> n.loadsModels() == false).map(n -> n.getNode().getName()).toList();
+            if (notLoading.isEmpty() == false) {
+                builder.field("models_not_loaded_on", notLoading);
+            }
             builder.startObject("models");
             for (Map.Entry<String, Map<String, Set<String>>> model : byModel().entrySet()) {
                 List<String> missing = missingOn(model.getKey());

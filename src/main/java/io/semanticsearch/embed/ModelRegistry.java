@@ -56,11 +56,31 @@ public final class ModelRegistry implements Closeable {
     private final Map<String, EmbeddingModel> models;
     private final List<ModelStatus> statuses;
     private final String defaultName;
+    // Why this node has no models at all, when it was told not to load any; null otherwise.
+    private final String notLoaded;
 
     private ModelRegistry(Map<String, EmbeddingModel> models, List<ModelStatus> statuses, String defaultName) {
+        this(models, statuses, defaultName, null);
+    }
+
+    private ModelRegistry(Map<String, EmbeddingModel> models, List<ModelStatus> statuses, String defaultName, String notLoaded) {
         this.models = Collections.unmodifiableMap(models);
         this.statuses = List.copyOf(statuses);
         this.defaultName = defaultName;
+        this.notLoaded = notLoaded;
+    }
+
+    /**
+     * A registry of a node that loads no models ({@code plugins.semantic.models.load: false}, for nodes that only hold
+     * data): every request for a model says so.
+     */
+    public static ModelRegistry none(String reason) {
+        return new ModelRegistry(Map.of(), List.of(), null, reason);
+    }
+
+    /** Whether this node loads models at all. */
+    public boolean loadsModels() {
+        return notLoaded == null;
     }
 
     /** The standard roots: {@code <pluginDir>/models} (bundled) and {@code <configDir>/opensearch-semantic/models} (custom). */
@@ -205,6 +225,9 @@ public final class ModelRegistry implements Closeable {
                 throw new IllegalArgumentException("model [" + name + "] failed to load: " + status.failure());
             }
         }
+        if (notLoaded != null) {
+            throw new IllegalArgumentException("model [" + name + "] is not here: " + notLoaded);
+        }
         throw new IllegalArgumentException("unknown model [" + name + "]; loaded models are " + models.keySet());
     }
 
@@ -214,7 +237,12 @@ public final class ModelRegistry implements Closeable {
      * @throws IllegalStateException when no model loaded, listing why each folder failed
      */
     public EmbeddingModel defaultModel() {
+        // IllegalStateException (a 500) when models failed to load; IllegalArgumentException on a node told to load none.
         if (defaultName == null) {
+            if (notLoaded != null) {
+                // Not a fault of the node but a request sent to the wrong one: a 400 that says where to send it.
+                throw new IllegalArgumentException("no embedding model is loaded: " + notLoaded);
+            }
             throw new IllegalStateException("no embedding model is loaded; " + failureSummary());
         }
         return models.get(defaultName);

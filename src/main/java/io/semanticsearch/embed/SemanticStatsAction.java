@@ -1,5 +1,7 @@
 package io.semanticsearch.embed;
 
+import io.semanticsearch.WireFormat;
+
 import org.opensearch.action.ActionType;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
@@ -65,6 +67,7 @@ public final class SemanticStatsAction extends ActionType<SemanticStatsAction.Re
 
         public NodeResponse(StreamInput in) throws IOException {
             super(in);
+            WireFormat.readHeader(in, NAME + " answer");
             models = in.readOrderedMap(StreamInput::readString, ModelStats.Snapshot::readFrom);
             maxModelBytes = in.readVLong();
             queryCache = QueryVectorCache.Stats.readFrom(in);
@@ -73,6 +76,7 @@ public final class SemanticStatsAction extends ActionType<SemanticStatsAction.Re
         @Override
         public void writeTo(StreamOutput out) throws IOException {
             super.writeTo(out);
+            WireFormat.writeHeader(out);
             out.writeMap(models, StreamOutput::writeString, (o, s) -> s.writeTo(o));
             out.writeVLong(maxModelBytes);
             queryCache.writeTo(out);

@@ -75,6 +75,6 @@ public class TransportClusterModelsAction extends TransportNodesAction<
                 models.add(new ClusterModelsAction.Model(status.name(), false, 0, null));
             }
         }
-        return new ClusterModelsAction.NodeResponse(clusterService.localNode(), models);
+        return new ClusterModelsAction.NodeResponse(clusterService.localNode(), models, registry.loadsModels());
     }
 }

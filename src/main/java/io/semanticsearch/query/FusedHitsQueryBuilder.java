@@ -1,5 +1,7 @@
 package io.semanticsearch.query;
 
+import io.semanticsearch.WireFormat;
+
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.BytesRef;
@@ -71,6 +73,7 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
 
     public FusedHitsQueryBuilder(StreamInput in) throws IOException {
         super(in);
+        WireFormat.readHeader(in, NAME + " query");
         int count = in.readVInt();
         List<Hit> read = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -93,6 +96,7 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
         if (pending != null) {
             throw new IllegalStateException("[" + NAME + "] must be rewritten before it is sent");
         }
+        WireFormat.writeHeader(out);
         out.writeVInt(hits.size());
         for (Hit hit : hits) {
             out.writeString(hit.index());

@@ -1,5 +1,6 @@
 package io.semanticsearch.query;
 
+import io.semanticsearch.WireFormat;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 
@@ -122,6 +123,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
     /** Reads a rewritten query: only vectors are ever sent (see {@link #doWriteTo}). */
     public SemanticQueryBuilder(StreamInput in, Supplier<QueryEmbedder> embedder) throws IOException {
         super(in);
+        WireFormat.readHeader(in, NAME + " query");
         this.embedder = embedder;
         this.field = in.readString();
         this.text = null;
@@ -147,6 +149,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             // Embedding per shard would cost one inference per shard and could differ between nodes.
             throw new IllegalStateException("[" + NAME + "] query text or [like] must be turned into a vector before it is sent: missing rewrite?");
         }
+        WireFormat.writeHeader(out);
         out.writeString(field);
         out.writeFloatArray(vector);
         out.writeOptionalString(model);

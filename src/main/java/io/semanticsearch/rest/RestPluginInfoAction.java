@@ -10,6 +10,8 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.BytesRestResponse;
 import org.opensearch.rest.RestRequest;
+import org.opensearch.rest.RestResponse;
+import org.opensearch.rest.action.RestBuilderListener;
 import org.opensearch.transport.client.node.NodeClient;
 
 import java.util.List;
@@ -35,19 +37,22 @@ public class RestPluginInfoAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
-        return channel -> {
-            XContentBuilder builder = channel.newBuilder();
-            builder.startObject();
-            builder.field("plugin", "opensearch-semantic");
-            builder.field("version", PluginVersion.CURRENT);
-            builder.field("opensearch_version", Version.CURRENT.toString());
-            builder.field("lucene_version", org.apache.lucene.util.Version.LATEST.toString());
-            builder.field("default_model", registry.defaultModelName());
-            builder.startArray("models");
-            RestModelsAction.writeModels(registry, builder);
-            builder.endArray();
-            builder.endObject();
-            channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));
-        };
+        // Through an action, so that the security plugin can grant or deny it (cluster:monitor/semantic/info).
+        return channel -> client.execute(PluginInfoAction.INSTANCE, new PluginInfoAction.Request(), new RestBuilderListener<>(channel) {
+            @Override
+            public RestResponse buildResponse(PluginInfoAction.Response response, XContentBuilder builder) throws Exception {
+                builder.startObject();
+                builder.field("plugin", "opensearch-semantic");
+                builder.field("version", PluginVersion.CURRENT);
+                builder.field("opensearch_version", Version.CURRENT.toString());
+                builder.field("lucene_version", org.apache.lucene.util.Version.LATEST.toString());
+                builder.field("default_model", registry.defaultModelName());
+                builder.startArray("models");
+                RestModelsAction.writeModels(registry, builder);
+                builder.endArray();
+                builder.endObject();
+                return new BytesRestResponse(RestStatus.OK, builder);
+            }
+        });
     }
 }

@@ -124,6 +124,17 @@ public class ModelRegistryTests extends OpenSearchTestCase {
         assertEquals("unknown model [e5-small]; loaded models are [all-minilm-l6-v2, minilm-query-prefix]", e.getMessage());
     }
 
+    public void testANodeThatLoadsNoModelsSaysSoForEveryModel() {
+        ModelRegistry none = ModelRegistry.none("node [d1] loads no models ([plugins.semantic.models.load: false])");
+        assertFalse(none.loadsModels());
+        assertTrue(registry.loadsModels());
+        assertEquals(Set.of(), none.modelNames());
+        IllegalArgumentException named = expectThrows(IllegalArgumentException.class, () -> none.get("all-minilm-l6-v2"));
+        assertEquals("model [all-minilm-l6-v2] is not here: node [d1] loads no models ([plugins.semantic.models.load: false])", named.getMessage());
+        IllegalArgumentException byDefault = expectThrows(IllegalArgumentException.class, none::defaultModel);
+        assertTrue(byDefault.getMessage(), byDefault.getMessage().contains("[plugins.semantic.models.load: false]"));
+    }
+
     public void testFailedModelSaysWhy() {
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> registry.get("broken-dims"));
         assertTrue(e.getMessage(), e.getMessage().startsWith("model [broken-dims] failed to load: [dims] is [512] in model.json"));

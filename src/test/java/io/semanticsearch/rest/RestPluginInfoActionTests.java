@@ -54,8 +54,38 @@ public class RestPluginInfoActionTests extends OpenSearchTestCase {
         }
     }
 
+    /** A client that answers the plugin's info and models actions as a one-node cluster would. */
+    private NodeClient client() {
+        String fingerprint = registry.get(ModelFixtures.MINILM).fingerprint();
+        return new NoOpNodeClient(getTestName()) {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <Request extends ActionRequest, Response extends ActionResponse> void doExecute(
+                ActionType<Response> action,
+                Request request,
+                ActionListener<Response> listener
+            ) {
+                if (action == PluginInfoAction.INSTANCE) {
+                    listener.onResponse((Response) PluginInfoAction.Response.INSTANCE);
+                    return;
+                }
+                assertSame(ClusterModelsAction.INSTANCE, action);
+                DiscoveryNode node = new DiscoveryNode("n1", "n1", buildNewFakeTransportAddress(), Map.of(), Set.of(), Version.CURRENT);
+                ClusterModelsAction.Model minilm = new ClusterModelsAction.Model(ModelFixtures.MINILM, true, 384, fingerprint);
+                listener.onResponse((Response) new ClusterModelsAction.Response(
+                    new ClusterName("test"),
+                    List.of(new ClusterModelsAction.NodeResponse(node, List.of(minilm))),
+                    List.of()
+                ));
+            }
+        };
+    }
+
     public void testInfoReportsVersionsAndModels() throws Exception {
-        Map<String, Object> body = call(new RestPluginInfoAction(registry), "/_plugins/_semantic");
+        Map<String, Object> body;
+        try (NodeClient client = client()) {
+            body = call(new RestPluginInfoAction(registry), "/_plugins/_semantic", client);
+        }
         assertEquals("opensearch-semantic", body.get("plugin"));
         assertEquals(PluginVersion.CURRENT, body.get("version"));
         assertEquals(Version.CURRENT.toString(), body.get("opensearch_version"));
@@ -67,24 +97,7 @@ public class RestPluginInfoActionTests extends OpenSearchTestCase {
     public void testModelsListsLoadedAndFailedFoldersAndTheClusterView() throws Exception {
         String fingerprint = registry.get(ModelFixtures.MINILM).fingerprint();
         Map<String, Object> body;
-        try (NodeClient client = new NoOpNodeClient(getTestName()) {
-            @Override
-            @SuppressWarnings("unchecked")
-            public <Request extends ActionRequest, Response extends ActionResponse> void doExecute(
-                ActionType<Response> action,
-                Request request,
-                ActionListener<Response> listener
-            ) {
-                assertSame(ClusterModelsAction.INSTANCE, action);
-                DiscoveryNode node = new DiscoveryNode("n1", "n1", buildNewFakeTransportAddress(), Map.of(), Set.of(), Version.CURRENT);
-                ClusterModelsAction.Model minilm = new ClusterModelsAction.Model(ModelFixtures.MINILM, true, 384, fingerprint);
-                listener.onResponse((Response) new ClusterModelsAction.Response(
-                    new ClusterName("test"),
-                    List.of(new ClusterModelsAction.NodeResponse(node, List.of(minilm))),
-                    List.of()
-                ));
-            }
-        }) {
+        try (NodeClient client = client()) {
             body = call(new RestModelsAction(registry), "/_plugins/_semantic/models", client);
         }
         Map<String, Object> cluster = (Map<String, Object>) body.get("cluster");
@@ -101,10 +114,6 @@ public class RestPluginInfoActionTests extends OpenSearchTestCase {
         Map<String, Object> failed = models.stream().filter(m -> m.get("name").equals("empty-folder")).findFirst().orElseThrow();
         assertEquals("failed", failed.get("status"));
         assertTrue(failed.toString(), failed.get("reason").toString().contains("model.json"));
-    }
-
-    private Map<String, Object> call(RestHandler handler, String path) throws Exception {
-        return call(handler, path, null);
     }
 
     private Map<String, Object> call(RestHandler handler, String path, NodeClient client) throws Exception {

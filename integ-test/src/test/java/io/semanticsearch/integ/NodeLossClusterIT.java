@@ -20,7 +20,8 @@ import static org.junit.Assert.assertTrue;
  * A data node killed (SIGKILL) while a bulk through a {@code semantic_text} field is being embedded: the bulk and the
  * ones after it answer, every document they acknowledged is found once the cluster has promoted the replicas, and
  * the search by meaning still works. Embedding happens on the ingest node before the shards see a document, so a
- * lost data node costs what it costs any bulk, nothing more.
+ * lost data node costs what it costs any bulk, nothing more. The other data node loads no models
+ * ({@code plugins.semantic.models.load: false}) and holds its shards all the same.
  */
 public class NodeLossClusterIT {
 
@@ -33,7 +34,9 @@ public class NodeLossClusterIT {
     public static void startCluster() throws Exception {
         manager = LocalNode.builder("nl-manager").plugin(LocalNode.pluginZip()).cluster("node-loss", null)
             .setting("node.roles", "[cluster_manager, data, ingest]").start();
-        dataA = LocalNode.builder("nl-data-a").plugin(LocalNode.pluginZip()).cluster("node-loss", manager).setting("node.roles", "[data]").start();
+        // It only holds shards: it loads no models, parses the mapping from what it records, and embeds nothing.
+        dataA = LocalNode.builder("nl-data-a").plugin(LocalNode.pluginZip()).cluster("node-loss", manager).setting("node.roles", "[data]")
+            .setting("plugins.semantic.models.load", "false").start();
         dataB = LocalNode.builder("nl-data-b").plugin(LocalNode.pluginZip()).cluster("node-loss", manager).setting("node.roles", "[data]").start();
         JsonNode health = manager.get("/_cluster/health?wait_for_nodes=3&timeout=60s").json();
         assertEquals(health.toString(), 3, health.path("number_of_nodes").asInt());
@@ -105,5 +108,15 @@ public class NodeLossClusterIT {
         assertEquals("acknowledged documents lost with the node", List.of(), lost);
         JsonNode hits = manager.post("/kb/_search", "{\"size\": 1, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"rotate the logs\"}}}").json();
         assertEquals(hits.toString(), 1, hits.path("hits").path("hits").size());
+    }
+
+    @Test
+    public void aDataNodeThatLoadsNoModelsSaysSoAndIsNotCountedAsMissingThem() {
+        JsonNode cluster = manager.get("/_plugins/_semantic/models").json().path("cluster");
+        assertEquals(cluster.toString(), "nl-data-a", cluster.path("models_not_loaded_on").path(0).asText());
+        assertEquals(cluster.toString(), 0, cluster.path("models").path("all-minilm-l6-v2").path("missing_on").size());
+        LocalNode.Response embed = dataA.post("/_plugins/_semantic/_embed", "{\"texts\": [\"hello\"]}");
+        assertEquals(embed.toString(), 400, embed.status());
+        assertTrue(embed.body(), embed.body().contains("node [nl-data-a] loads no models ([plugins.semantic.models.load: false])"));
     }
 }

@@ -1,0 +1,40 @@
+package io.semanticsearch;
+
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+
+import java.io.IOException;
+
+/**
+ * The version of what this plugin sends between nodes (its queries, its nodes actions' answers). Each such message
+ * starts with it, so that a node reading one from a newer plugin says so instead of misreading the bytes; a newer
+ * plugin reads every older version it knows. OpenSearch's own stream version does not move with this plugin.
+ * Raise {@link #CURRENT} with any change to a message's layout, and keep reading the older ones.
+ */
+public final class WireFormat {
+
+    /** 1: the first versioned format (plugin 0.1.0). */
+    public static final int CURRENT = 1;
+
+    private WireFormat() {}
+
+    public static void writeHeader(StreamOutput out) throws IOException {
+        out.writeVInt(CURRENT);
+    }
+
+    /**
+     * @param what the message, for the error
+     * @return the version the message was written in
+     * @throws IllegalStateException for a message of a newer plugin
+     */
+    public static int readHeader(StreamInput in, String what) throws IOException {
+        int version = in.readVInt();
+        if (version > CURRENT) {
+            throw new IllegalStateException(
+                "[" + what + "] was sent by a newer opensearch-semantic (wire format [" + version + "], this node reads up to ["
+                    + CURRENT + "]): upgrade the plugin on every node of the cluster"
+            );
+        }
+        return version;
+    }
+}
