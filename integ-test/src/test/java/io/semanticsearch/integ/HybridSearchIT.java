@@ -225,6 +225,38 @@ public class HybridSearchIT {
     }
 
     @Test
+    public void postFilterNarrowsThePageAfterTheFusion() {
+        JsonNode response = search("hybrid-3", "{\"size\": 5, \"_source\": [\"topic\"], \"track_total_hits\": true, "
+            + "\"aggs\": {\"topics\": {\"terms\": {\"field\": \"topic\"}}}, \"post_filter\": {\"term\": {\"topic\": \"logs\"}}, "
+            + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"log files and logins\", \"hybrid\": {}}}}");
+        JsonNode hits = response.path("hits").path("hits");
+        assertTrue(response.toString(), hits.size() > 0);
+        hits.forEach(hit -> assertEquals(hit.toString(), "logs", hit.path("_source").path("topic").asText()));
+        // Aggregations see the fused documents before the post filter: more than one topic.
+        assertTrue(response.toString(), response.path("aggregations").path("topics").path("buckets").size() > 1);
+    }
+
+    @Test
+    public void sentenceHighlightsOfATextFieldBesideItsVectorsAndOfChineseText() {
+        JsonNode vec = search("hybrid-vec", "{\"size\": 1, \"highlight\": {\"fields\": {\"text\": {\"type\": \"semantic_sentences\", \"number_of_fragments\": 1}}}, "
+            + "\"query\": {\"semantic\": {\"field\": \"text_vec\", \"query\": \"where is the configuration file of logrotate\"}}}");
+        JsonNode first = vec.path("hits").path("hits").get(0);
+        assertEquals(vec.toString(), "<em>The main configuration file is /etc/logrotate.conf.</em>", first.path("highlight").path("text").get(0).asText());
+
+        assertEquals(200, node.put("/hybrid-zh", "{\"settings\": {\"number_of_replicas\": 0}, \"mappings\": {\"properties\": "
+            + "{\"body\": {\"type\": \"semantic_text\", \"model\": \"bge-small-zh-v1.5\"}}}}").status());
+        assertEquals(201, node.post("/hybrid-zh/_doc/logrotate?refresh=true", "{\"body\": \"日志轮转由 logrotate 负责，它每天由 cron 运行一次。"
+            + "主配置文件是 /etc/logrotate.conf。每个软件包的配置放在 /etc/logrotate.d 目录下。\"}").status());
+        JsonNode zh = search("hybrid-zh", "{\"highlight\": {\"fields\": {\"body\": {\"type\": \"semantic_sentences\", \"number_of_fragments\": 1}}}, "
+            + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"logrotate 的主配置文件在哪里\", \"hybrid\": {}}}}");
+        JsonNode hit = zh.path("hits").path("hits").get(0);
+        assertEquals(zh.toString(), "<em>主配置文件是 /etc/logrotate.conf。</em>", hit.path("highlight").path("body").get(0).asText());
+        JsonNode detail = hit.path("fields").path("_semantic_sentences.body").get(0);
+        String body = hit.path("_source").path("body").asText();
+        assertEquals(detail.path("text").asText(), body.substring(detail.path("start").asInt(), detail.path("end").asInt()));
+    }
+
+    @Test
     public void aSemanticVectorFieldFusesWithItsTextField() {
         JsonNode response = search("hybrid-vec", "{\"size\": 3, \"query\": {\"semantic\": {\"field\": \"text_vec\", \"query\": \"firewall rules for ssh\", "
             + "\"hybrid\": {\"text_field\": \"text\", \"fusion\": \"linear\", \"normalizer\": \"min_max\", \"semantic_weight\": 0.7}}}}");
