@@ -22,7 +22,9 @@ import io.semanticsearch.mapper.SemanticTextMappings;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
 import io.semanticsearch.query.FusedHitsQueryBuilder;
 import io.semanticsearch.query.QueryEmbedder;
+import io.semanticsearch.query.RemoteQueryEmbedAction;
 import io.semanticsearch.query.SemanticQueryBuilder;
+import io.semanticsearch.query.TransportRemoteQueryEmbedAction;
 import io.semanticsearch.rag.LlmConnectors;
 import io.semanticsearch.rag.LlmSettings;
 import io.semanticsearch.rag.OpenAiChatClient;
@@ -110,6 +112,14 @@ public class SemanticSearchPlugin extends Plugin
 
     public SemanticSearchPlugin(Settings settings) {
         this.settings = settings;
+    }
+
+    @Override
+    public Settings additionalSettings() {
+        // Tells the other nodes whether this one embeds: a node that loads no models sends query texts to one that does.
+        return Settings.builder()
+            .put("node.attr." + QueryEmbedder.MODELS_ATTRIBUTE, SemanticSettings.MODELS_LOAD.get(settings))
+            .build();
     }
 
     @Override
@@ -230,7 +240,8 @@ public class SemanticSearchPlugin extends Plugin
             new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class),
             new ActionHandler<>(RagAction.INSTANCE, TransportRagAction.class),
             new ActionHandler<>(BulkInferenceAction.INSTANCE, TransportBulkInferenceAction.class),
-            new ActionHandler<>(PluginInfoAction.INSTANCE, PluginInfoAction.Transport.class)
+            new ActionHandler<>(PluginInfoAction.INSTANCE, PluginInfoAction.Transport.class),
+            new ActionHandler<>(RemoteQueryEmbedAction.INSTANCE, TransportRemoteQueryEmbedAction.class)
         );
     }
 

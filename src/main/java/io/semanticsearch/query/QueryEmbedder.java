@@ -10,6 +10,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.action.IndicesRequest;
 import org.opensearch.action.support.ThreadedActionListener;
+import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
@@ -19,7 +20,10 @@ import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.client.Client;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -74,16 +78,35 @@ public final class QueryEmbedder {
      *                                  model is not loaded on this node
      */
     EmbeddingModel modelFor(String field, String requested, QueryRewriteContext context) {
+        QueryModel wanted = wantedModel(field, requested, context);
+        if (wanted.name() == null) {
+            try {
+                return embeddings.model(null);
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException("[semantic] cannot embed [query] text: " + e.getMessage(), e);
+            }
+        }
+        return wanted.fingerprint() == null ? namedModel(field, wanted.name()) : identifiedModel(field, wanted.name(), wanted.fingerprint());
+    }
+
+    /**
+     * The model a query text for {@code field} must be embedded with, by identity, without looking at this node's
+     * models: {@code name} null for the default model (a field that names none), {@code fingerprint} null where the
+     * mapping recorded none.
+     */
+    record QueryModel(String field, String name, String fingerprint) {}
+
+    QueryModel wantedModel(String field, String requested, QueryRewriteContext context) {
         if (requested != null) {
-            return embeddings.model(requested);
+            return new QueryModel(field, requested, null);
         }
         QueryShardContext shard = context.convertToShardContext();
         if (shard != null) {
             if (shard.fieldMapper(field) instanceof SemanticTextFieldType text) {
-                return identifiedModel(field, text.options().model(), text.options().fingerprint());
+                return new QueryModel(field, text.options().model(), text.options().fingerprint());
             }
             SemanticVectorFieldType fieldType = ShardVectorQuery.semanticField(shard, field);
-            return namedModel(field, fieldType.modelName() == null ? NO_MODEL : fieldType.modelName());
+            return new QueryModel(field, fieldType.modelName() == null ? NO_MODEL : fieldType.modelName(), null);
         }
         Map<String, String> fingerprints = new TreeMap<>();
         Map<String, String> models = fieldModels(field, searchRequest(context), fingerprints);
@@ -102,15 +125,69 @@ public final class QueryEmbedder {
                         + "] in the searched indices " + fingerprints + ": search them separately"
                 );
             }
-            return distinctFingerprints.isEmpty()
-                ? namedModel(field, distinct.first())
-                : identifiedModel(field, distinct.first(), distinctFingerprints.first());
+            if (NO_MODEL.equals(distinct.first())) {
+                namedModel(field, NO_MODEL); // throws, naming the field
+            }
+            return new QueryModel(field, distinct.first(), distinctFingerprints.isEmpty() ? null : distinctFingerprints.first());
         }
+        return new QueryModel(field, null, null);
+    }
+
+    /** Whether this node embeds query texts itself; one that loads no models sends them to a node that does. */
+    boolean loadsModels() {
+        return embeddings.registry().loadsModels();
+    }
+
+    /**
+     * Embeds {@code text} on a node that loads models (the same node for the same text, so that its query cache
+     * answers a text asked again), for a node that loads none.
+     */
+    void embedElsewhere(QueryModel model, String[] indices, String text, Client client, ActionListener<RemoteQueryEmbedAction.Response> listener) {
+        List<DiscoveryNode> withModels = new ArrayList<>();
+        for (DiscoveryNode node : clusterService.state().nodes()) {
+            if (Boolean.parseBoolean(node.getAttributes().getOrDefault(MODELS_ATTRIBUTE, "false"))) {
+                withModels.add(node);
+            }
+        }
+        if (withModels.isEmpty()) {
+            listener.onFailure(new IllegalArgumentException(
+                "[semantic] cannot embed [query] text: node [" + clusterService.getNodeName() + "] loads no models "
+                    + "([plugins.semantic.models.load: false]) and no node of the cluster does"
+            ));
+            return;
+        }
+        withModels.sort(Comparator.comparing(DiscoveryNode::getId));
+        DiscoveryNode target = withModels.get(Math.floorMod(text.hashCode(), withModels.size()));
+        client.execute(
+            RemoteQueryEmbedAction.INSTANCE,
+            new RemoteQueryEmbedAction.Request(indices, model.field(), model.name(), model.fingerprint(), text, target),
+            listener
+        );
+    }
+
+    /** The node attribute that says whether a node loads models ({@code plugins.semantic.models.load}). */
+    public static final String MODELS_ATTRIBUTE = "semantic_models";
+
+    /** Embeds, on this node, a query text another node sent ({@link RemoteQueryEmbedAction}). */
+    void embedHere(RemoteQueryEmbedAction.Request request, ActionListener<RemoteQueryEmbedAction.Response> listener) {
+        EmbeddingModel model;
         try {
-            return embeddings.model(null);
-        } catch (IllegalStateException e) {
-            throw new IllegalArgumentException("[semantic] cannot embed [query] text: " + e.getMessage(), e);
+            model = request.model() == null
+                ? embeddings.model(null)
+                : request.fingerprint() == null
+                    ? namedModel(request.field(), request.model())
+                    : identifiedModel(request.field(), request.model(), request.fingerprint());
+        } catch (RuntimeException e) {
+            listener.onFailure(e instanceof IllegalStateException ? new IllegalArgumentException(e.getMessage(), e) : e);
+            return;
         }
+        embed(model, request.text(), ActionListener.map(listener, vector -> new RemoteQueryEmbedAction.Response(vector, model.name())));
+    }
+
+    /** The indices a search covers, for actions it starts; empty where that is not known. */
+    String[] searchedIndices(QueryRewriteContext context) {
+        IndicesRequest request = searchRequest(context);
+        return request == null ? new String[0] : request.indices();
     }
 
     /**

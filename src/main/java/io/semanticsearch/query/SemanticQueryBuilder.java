@@ -6,6 +6,7 @@ import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.util.SetOnce;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -69,6 +70,8 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
     private boolean exact;
     private HybridOptions hybrid;
     private DiversityOptions diversity;
+    // With a vector embedded on another node: the model that made it, known once it arrives.
+    private Supplier<String> modelOnArrival;
 
     private SemanticQueryBuilder(
         Supplier<QueryEmbedder> embedder,
@@ -171,6 +174,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         copy.exact = exact;
         copy.hybrid = hybrid;
         copy.diversity = diversity;
+        copy.modelOnArrival = vector == null ? modelOnArrival : null;
         copy.boost(boost());
         copy.queryName(queryName());
         return copy;
@@ -373,7 +377,8 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             if (fetched == null) {
                 return this;
             }
-            SemanticQueryBuilder withVector = copy(fetched, model, null, filter);
+            String madeBy = modelOnArrival == null ? null : modelOnArrival.get();
+            SemanticQueryBuilder withVector = copy(fetched, madeBy != null ? madeBy : model, null, filter);
             // The text is still known here, and only here: the vector query that goes on no longer carries it.
             return hybrid == null && diversity == null ? withVector : wholeResult(withVector, text, context);
         }
@@ -389,11 +394,27 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         }
         if (text != null) {
             QueryEmbedder queryEmbedder = embedder();
+            if (queryEmbedder.loadsModels() == false) {
+                return textEmbeddedElsewhere(queryEmbedder, context);
+            }
             EmbeddingModel embeddingModel = queryEmbedder.modelFor(field, model, context);
             return copy(null, embeddingModel.name(), VectorSources.embed(queryEmbedder, embeddingModel, text, context), filter);
         }
         String index = like.index() != null ? like.index() : embedder().searchedIndex(context);
         return copy(null, model, VectorSources.liked(like, index, field, context), filter);
+    }
+
+    /**
+     * On a node that loads no models: the text goes to a node that does, and the query waits for its vector and the
+     * name of the model that made it (which the shards check) before it goes on.
+     */
+    private QueryBuilder textEmbeddedElsewhere(QueryEmbedder queryEmbedder, QueryRewriteContext context) {
+        QueryEmbedder.QueryModel wanted = queryEmbedder.wantedModel(field, model, context);
+        SetOnce<String> madeBy = new SetOnce<>();
+        Supplier<float[]> vector = VectorSources.embedElsewhere(queryEmbedder, wanted, text, madeBy, context);
+        SemanticQueryBuilder pending = copy(null, wanted.name(), vector, filter);
+        pending.modelOnArrival = madeBy::get;
+        return pending;
     }
 
     /** Hands a query with {@code hybrid} or {@code diversity} to the coordinating node's ranking of the whole result. */

@@ -37,6 +37,30 @@ final class VectorSources {
         return vector::get;
     }
 
+    /**
+     * The vector of {@code text}, embedded on another node, for a node that loads no models; its model's name goes
+     * into {@code modelName} for the shards to check.
+     */
+    static Supplier<float[]> embedElsewhere(
+        QueryEmbedder embedder,
+        QueryEmbedder.QueryModel model,
+        String text,
+        SetOnce<String> modelName,
+        QueryRewriteContext context
+    ) {
+        if (BertCharClasses.hasContent(text) == false) {
+            throw new IllegalArgumentException("[" + NAME + "] [query] has nothing to embed: it holds only spaces, control or invisible characters");
+        }
+        String[] indices = embedder.searchedIndices(context);
+        SetOnce<float[]> vector = new SetOnce<>();
+        context.registerAsyncAction((client, listener) -> embedder.embedElsewhere(model, indices, text, client, ActionListener.map(listener, r -> {
+            modelName.set(r.model());
+            vector.set(r.vector());
+            return null;
+        })));
+        return vector::get;
+    }
+
     /** The vector of the liked document in {@code field}: read with a get of only its vector paths. */
     static Supplier<float[]> liked(Like like, String index, String field, QueryRewriteContext context) {
         GetRequest get = new GetRequest(index, like.id()).routing(like.routing())

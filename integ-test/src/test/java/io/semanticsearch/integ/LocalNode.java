@@ -47,6 +47,10 @@ public final class LocalNode implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String installLog;
     private Process launcher;
+    // What the node was started with, to start it again on the same data (killAndRestart).
+    private Map<String, String> startSettings;
+    private String startCluster;
+    private LocalNode startSeed;
     private long pid = -1;
     private int httpPort = -1;
     private int transportPort = -1;
@@ -156,6 +160,9 @@ public final class LocalNode implements AutoCloseable {
     }
 
     private void start(Map<String, String> settings, String cluster, LocalNode seed) throws IOException {
+        startSettings = settings;
+        startCluster = cluster;
+        startSeed = seed;
         Path config = home.resolve("config").resolve("opensearch.yml");
         StringBuilder yml = new StringBuilder();
         Map<String, String> all = new LinkedHashMap<>();
@@ -241,6 +248,28 @@ public final class LocalNode implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Kills the node at once (SIGKILL) and starts it again on the same home and data, as after a crash: it rejoins
+     * its cluster and its shards recover from disk and from their other copies.
+     */
+    public synchronized void killAndRestart() throws IOException {
+        ProcessHandle.of(pid).ifPresent(node -> {
+            node.destroyForcibly();
+            node.onExit().join();
+        });
+        launcher.destroyForcibly();
+        try {
+            launcher.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        for (String file : List.of("logs/http.ports", "logs/transport.ports", "opensearch.pid")) {
+            Files.deleteIfExists(home.resolve(file));
+        }
+        start(startSettings, startCluster, startSeed);
     }
 
     /** Kills the node at once (SIGKILL), as a crash or a pulled plug would, and keeps its logs under target/. */

@@ -17,9 +17,9 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 /**
- * A data node killed (SIGKILL) while a bulk through a {@code semantic_text} field is being embedded: the bulk and the
- * ones after it answer, every document they acknowledged is found once the cluster has promoted the replicas, and
- * the search by meaning still works. Embedding happens on the ingest node before the shards see a document, so a
+ * A data node killed (SIGKILL) and started again on its data while a bulk through a {@code semantic_text} field is
+ * being embedded: the bulk and the ones after it answer, every document they acknowledged is found once the cluster
+ * is green again, and the search by meaning still works. Embedding happens on the ingest node before the shards see a document, so a
  * lost data node costs what it costs any bulk, nothing more. The other data node loads no models
  * ({@code plugins.semantic.models.load: false}) and holds its shards all the same.
  */
@@ -79,7 +79,7 @@ public class NodeLossClusterIT {
     }
 
     @Test
-    public void everyAcknowledgedDocumentSurvivesADataNodeKilledMidBulk() throws Exception {
+    public void everyAcknowledgedDocumentSurvivesADataNodeRestartedMidBulk() throws Exception {
         List<String> acknowledged = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         collect(manager.post("/kb/_bulk", bulk("before", 30)).json(), acknowledged, failed);
@@ -90,11 +90,12 @@ public class NodeLossClusterIT {
             Thread.sleep(20);
         }
         assertFalse("the bulk was over before the node could be killed", during.isDone());
-        dataB.kill();
+        // Killed as a crash would, then started again on its data, while the bulk goes on.
+        dataB.killAndRestart();
         collect(during.get(3, TimeUnit.MINUTES).json(), acknowledged, failed);
         collect(manager.post("/kb/_bulk", bulk("after", 30)).json(), acknowledged, failed);
 
-        JsonNode health = manager.get("/_cluster/health/kb?wait_for_status=yellow&timeout=60s").json();
+        JsonNode health = manager.get("/_cluster/health/kb?wait_for_status=green&wait_for_nodes=3&timeout=90s").json();
         assertFalse(health.toString(), health.path("timed_out").asBoolean());
         manager.post("/kb/_refresh", "");
         assertTrue("acknowledged " + acknowledged.size() + ", failed " + failed, acknowledged.size() >= 60);
@@ -115,6 +116,15 @@ public class NodeLossClusterIT {
         JsonNode cluster = manager.get("/_plugins/_semantic/models").json().path("cluster");
         assertEquals(cluster.toString(), "nl-data-a", cluster.path("models_not_loaded_on").path(0).asText());
         assertEquals(cluster.toString(), 0, cluster.path("models").path("all-minilm-l6-v2").path("missing_on").size());
+        // A text query it coordinates is embedded on a node that loads models: the same hits as through that node.
+        manager.post("/kb/_bulk?refresh=true", bulk("query", 5));
+        String query = "{\"size\": 3, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"which logs are kept for four weeks\"}}}";
+        LocalNode.Response viaData = dataA.post("/kb/_search", query);
+        assertEquals(viaData.toString(), 200, viaData.status());
+        JsonNode viaManager = manager.post("/kb/_search", query).json().path("hits").path("hits");
+        assertEquals(viaData.body(), 3, viaData.json().path("hits").path("hits").size());
+        assertEquals(viaData.body(), viaManager.path(0).path("_id").asText(), viaData.json().path("hits").path("hits").path(0).path("_id").asText());
+
         LocalNode.Response embed = dataA.post("/_plugins/_semantic/_embed", "{\"texts\": [\"hello\"]}");
         assertEquals(embed.toString(), 400, embed.status());
         assertTrue(embed.body(), embed.body().contains("node [nl-data-a] loads no models ([plugins.semantic.models.load: false])"));
