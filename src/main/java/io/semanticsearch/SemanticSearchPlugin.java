@@ -107,6 +107,7 @@ public class SemanticSearchPlugin extends Plugin
     // Set in createComponents, which runs after getMappers and getQueries: those read them through suppliers.
     private EmbeddingService embeddings;
     private QueryEmbedder queryEmbedder;
+    private volatile Client client;
     private RagService rag;
     private volatile int maxTexts;
 
@@ -163,6 +164,7 @@ public class SemanticSearchPlugin extends Plugin
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
+        this.client = client;
         Path pluginDir = environment.pluginsDir().resolve(NAME);
         ModelRegistry registry = SemanticSettings.MODELS_LOAD.get(settings)
             ? ModelRegistry.load(
@@ -205,7 +207,7 @@ public class SemanticSearchPlugin extends Plugin
 
     @Override
     public List<MappingTransformer> getMappingTransformers() {
-        return List.of(new SemanticTextMappings(() -> embeddings == null ? null : embeddings.registry()));
+        return List.of(new SemanticTextMappings(() -> embeddings == null ? null : embeddings.registry(), () -> client));
     }
 
     @Override

@@ -156,6 +156,36 @@ public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Re
             return models;
         }
 
+        /**
+         * The one identity the nodes that loaded {@code modelName} agree on, for a node that must record a model it
+         * does not hold itself.
+         *
+         * @throws IllegalArgumentException when no node has it loaded, or nodes hold different files under the name
+         */
+        public Model agreed(String modelName) {
+            Map<String, Model> byFingerprint = new TreeMap<>();
+            Map<String, Set<String>> nodes = new TreeMap<>();
+            for (NodeResponse node : getNodes()) {
+                for (Model model : node.models()) {
+                    if (model.name().equals(modelName) && model.loaded()) {
+                        byFingerprint.putIfAbsent(model.fingerprint(), model);
+                        nodes.computeIfAbsent(model.fingerprint(), f -> new TreeSet<>()).add(node.getNode().getName());
+                    }
+                }
+            }
+            if (byFingerprint.isEmpty()) {
+                throw new IllegalArgumentException(
+                    "unknown model [" + modelName + "]: no node of the cluster has it loaded; the cluster's models are " + byModel().keySet()
+                );
+            }
+            if (byFingerprint.size() > 1) {
+                throw new IllegalArgumentException(
+                    "the nodes hold different files under model [" + modelName + "] " + nodes + "; give every node the same files"
+                );
+            }
+            return byFingerprint.values().iterator().next();
+        }
+
         /** The nodes that answered without a folder of this name (not counting those that load no models on purpose). */
         List<String> missingOn(String modelName) {
             List<String> missing = new ArrayList<>();

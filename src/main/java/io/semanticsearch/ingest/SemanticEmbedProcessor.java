@@ -121,6 +121,16 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
                     + "] or map the field with [" + model + "]"
             );
         }
+        String recorded = targetModels.fingerprintOf((String) index, vectorField);
+        String local = embedder.model().fingerprint();
+        if (mapped != null && recorded != null && recorded.equals(local) == false) {
+            throw new IllegalArgumentException(
+                "field [" + vectorField + "] of index [" + index + "] was mapped with the files of model [" + model + "] that have "
+                    + "fingerprint [" + recorded + "], but node [" + targetModels.nodeName() + "] has [" + model + "] with fingerprint ["
+                    + local + "]; give every "
+                    + "node that runs ingest the same files for [" + model + "]"
+            );
+        }
     }
 
     /** Reads the source fields of one document; a document that cannot be embedded carries its failure from here on. */

@@ -24,11 +24,28 @@ final class TargetModels {
     /** The model of the {@code semantic_vector} field {@code field} in index {@code index}, or null when it has none. */
     @Nullable
     String modelOf(String index, String field) {
+        MappedModels.MappedModel mapped = mappedOf(index, field);
+        return mapped == null ? null : mapped.model();
+    }
+
+    String nodeName() {
+        return clusterService.getNodeName();
+    }
+
+    /** The fingerprint the mapping of that field recorded, or null when it recorded none. */
+    @Nullable
+    String fingerprintOf(String index, String field) {
+        MappedModels.MappedModel mapped = mappedOf(index, field);
+        return mapped == null ? null : mapped.fingerprint();
+    }
+
+    @Nullable
+    private MappedModels.MappedModel mappedOf(String index, String field) {
         IndexMetadata metadata = clusterService.state().metadata().index(index);
         if (metadata == null) {
             return null; // an index the bulk is about to create: its mapping is not known yet
         }
         MappedModels.MappedModel mapped = mappedModels.of(metadata, field);
-        return SemanticVectorFieldMapper.CONTENT_TYPE.equals(mapped.type()) ? mapped.model() : null;
+        return SemanticVectorFieldMapper.CONTENT_TYPE.equals(mapped.type()) ? mapped : null;
     }
 }

@@ -1,12 +1,15 @@
 package io.semanticsearch.mapper;
 
+import io.semanticsearch.embed.ClusterModelsAction;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.InputType;
 import io.semanticsearch.embed.ModelRegistry;
 
+import org.opensearch.common.Nullable;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.index.mapper.MapperParsingException;
 import org.opensearch.index.mapper.MappingTransformer;
+import org.opensearch.transport.client.Client;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,9 +28,17 @@ import java.util.function.Supplier;
 public final class SemanticTextMappings implements MappingTransformer {
 
     private final Supplier<ModelRegistry> registry;
+    // Asks the cluster for a model this node does not hold; null: only this node's models count (unit tests).
+    @Nullable
+    private final Supplier<Client> client;
 
     public SemanticTextMappings(Supplier<ModelRegistry> registry) {
+        this(registry, null);
+    }
+
+    public SemanticTextMappings(Supplier<ModelRegistry> registry, @Nullable Supplier<Client> client) {
         this.registry = registry;
+        this.client = client;
     }
 
     /**
@@ -38,9 +49,14 @@ public final class SemanticTextMappings implements MappingTransformer {
 
     @Override
     public void transform(Map<String, Object> mapping, TransformContext context, ActionListener<Void> listener) {
+        List<Field> elsewhere = new ArrayList<>();
         try {
             for (Field field : find(mapping)) {
-                expand(field);
+                if (heldElsewhere(field.definition())) {
+                    elsewhere.add(field);
+                } else {
+                    expand(field);
+                }
             }
             for (Map<String, Object> vector : vectorFields(mapping)) {
                 recordIdentity(vector);
@@ -49,7 +65,57 @@ public final class SemanticTextMappings implements MappingTransformer {
             listener.onFailure(e);
             return;
         }
-        listener.onResponse(null);
+        if (elsewhere.isEmpty()) {
+            listener.onResponse(null);
+            return;
+        }
+        // A model this node does not hold (a node that loads none, a cluster manager without a custom model): its
+        // identity comes from the nodes that hold it, which must agree.
+        client.get().execute(ClusterModelsAction.INSTANCE, new ClusterModelsAction.Request(), ActionListener.wrap(cluster -> {
+            try {
+                for (Field field : elsewhere) {
+                    recordFromCluster(field, cluster);
+                    expand(field);
+                }
+            } catch (RuntimeException e) {
+                listener.onFailure(e);
+                return;
+            }
+            listener.onResponse(null);
+        }, listener::onFailure));
+    }
+
+    /** Whether the field names a model this node does not hold, and there is a cluster to ask for its identity. */
+    private boolean heldElsewhere(Map<String, Object> definition) {
+        if (client == null || (definition.get("model_fingerprint") != null && definition.get("dims") != null)) {
+            return false;
+        }
+        Object requested = definition.get("model");
+        ModelRegistry models = registry.get();
+        return requested != null && (models == null || models.modelNames().contains(requested.toString()) == false);
+    }
+
+    private static void recordFromCluster(Field field, ClusterModelsAction.Response cluster) {
+        String name = field.definition().get("model").toString();
+        ClusterModelsAction.Model model;
+        try {
+            model = cluster.agreed(name);
+        } catch (IllegalArgumentException e) {
+            throw new MapperParsingException("[" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + field.path() + "] [model]: " + e.getMessage());
+        }
+        Object dims = field.definition().get("dims");
+        if (dims != null && Objects.equals(dims.toString(), Integer.toString(model.dims())) == false) {
+            throw new MapperParsingException(
+                "[" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + field.path() + "] has [dims] [" + dims + "] but [model] ["
+                    + name + "] makes vectors of [" + model.dims() + "] dims; leave [dims] out"
+            );
+        }
+        TextChunking chunking = field.definition().containsKey("chunking")
+            ? TextChunking.parse(field.definition().get("chunking"))
+            : TextChunking.DEFAULT;
+        field.definition().put("dims", model.dims());
+        field.definition().put("model_fingerprint", model.fingerprint());
+        field.definition().put("chunking", chunking.toMap());
     }
 
     /**

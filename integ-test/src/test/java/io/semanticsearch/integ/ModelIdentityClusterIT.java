@@ -100,6 +100,33 @@ public class ModelIdentityClusterIT {
     }
 
     @Test
+    public void aPipelineOnTheNodeWithOtherFilesRefusesToWriteIntoAFieldMappedWithTheFirst() {
+        assertEquals(200, a.put("/_ingest/pipeline/embed-shared", "{\"processors\": [{\"semantic_embed\": {\"field_map\": {\"text\": \"text_vec\"}, "
+            + "\"model\": \"shared\"}}]}").status());
+        assertEquals(200, a.put("/vec-shared", "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0, \"default_pipeline\": \"embed-shared\"}, "
+            + "\"mappings\": {\"properties\": {\"text\": {\"type\": \"text\"}, \"text_vec\": {\"type\": \"semantic_vector\", \"model\": \"shared\"}}}}").status());
+        String doc = "{\"text\": \"Logrotate rotates, compresses and mails system logs.\"}";
+        assertEquals(201, a.post("/vec-shared/_doc/on-a", doc).status());
+        LocalNode.Response throughB = b.post("/vec-shared/_doc/on-b", doc);
+        assertEquals(throughB.toString(), 400, throughB.status());
+        assertTrue(throughB.body(), throughB.body().contains("node [mi-b]") && throughB.body().contains("[shared]") && throughB.body().contains("fingerprint"));
+    }
+
+    @Test
+    public void aMappingSentToTheNodeWithoutTheModelRecordsTheIdentityTheOthersHold() {
+        LocalNode.Response created = b.put("/kb-only-a-via-b", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"model\": \"only-a\"}}}}");
+        assertEquals(created.toString(), 200, created.status());
+        JsonNode body = b.get("/kb-only-a-via-b/_mapping").json().path("kb-only-a-via-b").path("mappings").path("properties").path("body");
+        JsonNode onA = a.get("/kb-only-a/_mapping").json().path("kb-only-a").path("mappings").path("properties").path("body");
+        assertEquals(body.toString(), 384, body.path("dims").asInt());
+        assertEquals(body.toString(), onA.path("model_fingerprint").asText(), body.path("model_fingerprint").asText());
+        // A model no node holds is refused with the cluster's models.
+        LocalNode.Response disputed = b.put("/kb-nowhere", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"model\": \"no-such-model\"}}}}");
+        assertEquals(disputed.toString(), 400, disputed.status());
+        assertTrue(disputed.body(), disputed.body().contains("unknown model [no-such-model]: no node of the cluster has it loaded"));
+    }
+
+    @Test
     public void theNodeWithoutTheModelSaysToInstallIt() {
         String doc = "{\"body\": \"rsync copies files over ssh.\"}";
         assertEquals(201, a.post("/kb-only-a/_doc/on-a", doc).status());
