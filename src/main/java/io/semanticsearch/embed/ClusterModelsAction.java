@@ -5,7 +5,6 @@ import io.semanticsearch.WireFormat;
 import org.opensearch.action.ActionType;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
-import org.opensearch.action.support.nodes.BaseNodesRequest;
 import org.opensearch.action.support.nodes.BaseNodesResponse;
 import org.opensearch.cluster.ClusterName;
 import org.opensearch.cluster.node.DiscoveryNode;
@@ -15,7 +14,6 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
-import org.opensearch.transport.TransportRequest;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -40,23 +38,7 @@ public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Re
         super(NAME, Response::new);
     }
 
-    public static final class Request extends BaseNodesRequest<Request> {
-        public Request(String... nodeIds) {
-            super(nodeIds);
-        }
 
-        public Request(StreamInput in) throws IOException {
-            super(in);
-        }
-    }
-
-    public static final class NodeRequest extends TransportRequest {
-        public NodeRequest() {}
-
-        public NodeRequest(StreamInput in) throws IOException {
-            super(in);
-        }
-    }
 
     /** One model folder of one node: its name, and for a loaded model its dims and fingerprint. */
     public record Model(String name, boolean loaded, int dims, @Nullable String fingerprint) implements Writeable {

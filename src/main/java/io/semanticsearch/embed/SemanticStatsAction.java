@@ -5,7 +5,6 @@ import io.semanticsearch.WireFormat;
 import org.opensearch.action.ActionType;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
-import org.opensearch.action.support.nodes.BaseNodesRequest;
 import org.opensearch.action.support.nodes.BaseNodesResponse;
 import org.opensearch.cluster.ClusterName;
 import org.opensearch.cluster.node.DiscoveryNode;
@@ -13,7 +12,6 @@ import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
-import org.opensearch.transport.TransportRequest;
 
 import java.io.IOException;
 import java.util.List;
@@ -32,25 +30,7 @@ public final class SemanticStatsAction extends ActionType<SemanticStatsAction.Re
         super(NAME, Response::new);
     }
 
-    /** Which nodes to ask: all by default, or the ids, names and selectors OpenSearch understands. */
-    public static final class Request extends BaseNodesRequest<Request> {
-        public Request(String... nodeIds) {
-            super(nodeIds);
-        }
 
-        public Request(StreamInput in) throws IOException {
-            super(in);
-        }
-    }
-
-    /** What one node is asked; it carries nothing, the node reports all its models. */
-    public static final class NodeRequest extends TransportRequest {
-        public NodeRequest() {}
-
-        public NodeRequest(StreamInput in) throws IOException {
-            super(in);
-        }
-    }
 
     /** One node's models: their counters and the node's model memory against its cap. */
     public static final class NodeResponse extends BaseNodeResponse implements ToXContentFragment {

@@ -15,9 +15,9 @@ import java.util.List;
 
 /** Runs {@link ClusterModelsAction} on every chosen node: lists that node's model folders, cheap, on the management pool. */
 public class TransportClusterModelsAction extends TransportNodesAction<
-    ClusterModelsAction.Request,
+    ModelNodesRequest,
     ClusterModelsAction.Response,
-    ClusterModelsAction.NodeRequest,
+    ModelNodesRequest.OfNode,
     ClusterModelsAction.NodeResponse> {
 
     private final EmbeddingService embeddings;
@@ -36,8 +36,8 @@ public class TransportClusterModelsAction extends TransportNodesAction<
             clusterService,
             transportService,
             actionFilters,
-            ClusterModelsAction.Request::new,
-            ClusterModelsAction.NodeRequest::new,
+            ModelNodesRequest::new,
+            ModelNodesRequest.OfNode::new,
             ThreadPool.Names.MANAGEMENT,
             ClusterModelsAction.NodeResponse.class
         );
@@ -46,7 +46,7 @@ public class TransportClusterModelsAction extends TransportNodesAction<
 
     @Override
     protected ClusterModelsAction.Response newResponse(
-        ClusterModelsAction.Request request,
+        ModelNodesRequest request,
         List<ClusterModelsAction.NodeResponse> responses,
         List<FailedNodeException> failures
     ) {
@@ -54,8 +54,8 @@ public class TransportClusterModelsAction extends TransportNodesAction<
     }
 
     @Override
-    protected ClusterModelsAction.NodeRequest newNodeRequest(ClusterModelsAction.Request request) {
-        return new ClusterModelsAction.NodeRequest();
+    protected ModelNodesRequest.OfNode newNodeRequest(ModelNodesRequest request) {
+        return new ModelNodesRequest.OfNode();
     }
 
     @Override
@@ -64,7 +64,7 @@ public class TransportClusterModelsAction extends TransportNodesAction<
     }
 
     @Override
-    protected ClusterModelsAction.NodeResponse nodeOperation(ClusterModelsAction.NodeRequest request) {
+    protected ClusterModelsAction.NodeResponse nodeOperation(ModelNodesRequest.OfNode request) {
         ModelRegistry registry = embeddings.registry();
         List<ClusterModelsAction.Model> models = new ArrayList<>();
         for (ModelRegistry.ModelStatus status : registry.statuses()) {

@@ -18,9 +18,9 @@ import java.util.Map;
 
 /** Runs {@link SemanticStatsAction} on every chosen node: reads that node's counters, cheap, on the management pool. */
 public class TransportSemanticStatsAction extends TransportNodesAction<
-    SemanticStatsAction.Request,
+    ModelNodesRequest,
     SemanticStatsAction.Response,
-    SemanticStatsAction.NodeRequest,
+    ModelNodesRequest.OfNode,
     SemanticStatsAction.NodeResponse> {
 
     private final EmbeddingService embeddings;
@@ -40,8 +40,8 @@ public class TransportSemanticStatsAction extends TransportNodesAction<
             clusterService,
             transportService,
             actionFilters,
-            SemanticStatsAction.Request::new,
-            SemanticStatsAction.NodeRequest::new,
+            ModelNodesRequest::new,
+            ModelNodesRequest.OfNode::new,
             ThreadPool.Names.MANAGEMENT,
             SemanticStatsAction.NodeResponse.class
         );
@@ -51,7 +51,7 @@ public class TransportSemanticStatsAction extends TransportNodesAction<
 
     @Override
     protected SemanticStatsAction.Response newResponse(
-        SemanticStatsAction.Request request,
+        ModelNodesRequest request,
         List<SemanticStatsAction.NodeResponse> responses,
         List<FailedNodeException> failures
     ) {
@@ -59,8 +59,8 @@ public class TransportSemanticStatsAction extends TransportNodesAction<
     }
 
     @Override
-    protected SemanticStatsAction.NodeRequest newNodeRequest(SemanticStatsAction.Request request) {
-        return new SemanticStatsAction.NodeRequest();
+    protected ModelNodesRequest.OfNode newNodeRequest(ModelNodesRequest request) {
+        return new ModelNodesRequest.OfNode();
     }
 
     @Override
@@ -69,7 +69,7 @@ public class TransportSemanticStatsAction extends TransportNodesAction<
     }
 
     @Override
-    protected SemanticStatsAction.NodeResponse nodeOperation(SemanticStatsAction.NodeRequest request) {
+    protected SemanticStatsAction.NodeResponse nodeOperation(ModelNodesRequest.OfNode request) {
         Map<String, ModelStats.Snapshot> models = new LinkedHashMap<>();
         for (String name : embeddings.registry().modelNames()) {
             models.put(name, embeddings.stats(name).snapshot(embeddings.registry().get(name).modelBytes()));

@@ -3,6 +3,7 @@ package io.semanticsearch.mapper;
 import io.semanticsearch.embed.ClusterModelsAction;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.InputType;
+import io.semanticsearch.embed.ModelNodesRequest;
 import io.semanticsearch.embed.ModelRegistry;
 
 import org.opensearch.common.Nullable;
@@ -71,7 +72,7 @@ public final class SemanticTextMappings implements MappingTransformer {
         }
         // A model this node does not hold (a node that loads none, a cluster manager without a custom model): its
         // identity comes from the nodes that hold it, which must agree.
-        client.get().execute(ClusterModelsAction.INSTANCE, new ClusterModelsAction.Request(), ActionListener.wrap(cluster -> {
+        client.get().execute(ClusterModelsAction.INSTANCE, new ModelNodesRequest(), ActionListener.wrap(cluster -> {
             try {
                 for (Field field : elsewhere) {
                     recordFromCluster(field, cluster);

@@ -4,6 +4,7 @@ import io.semanticsearch.SemanticSearchPlugin;
 import io.semanticsearch.embed.ClusterModelsAction;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.ModelConfig;
+import io.semanticsearch.embed.ModelNodesRequest;
 import io.semanticsearch.embed.ModelRegistry;
 
 import org.opensearch.core.rest.RestStatus;
@@ -45,7 +46,7 @@ public class RestModelsAction extends BaseRestHandler {
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
         // The node's own models in detail, then every node's by fingerprint: a transport action, so that the
         // security plugin can grant or deny it (cluster:monitor/semantic/models).
-        return channel -> client.execute(ClusterModelsAction.INSTANCE, new ClusterModelsAction.Request(), new RestBuilderListener<>(channel) {
+        return channel -> client.execute(ClusterModelsAction.INSTANCE, new ModelNodesRequest(), new RestBuilderListener<>(channel) {
             @Override
             public RestResponse buildResponse(ClusterModelsAction.Response cluster, XContentBuilder builder) throws Exception {
                 builder.startObject();

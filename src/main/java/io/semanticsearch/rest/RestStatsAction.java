@@ -1,6 +1,7 @@
 package io.semanticsearch.rest;
 
 import io.semanticsearch.SemanticSearchPlugin;
+import io.semanticsearch.embed.ModelNodesRequest;
 import io.semanticsearch.embed.SemanticStatsAction;
 
 import org.opensearch.core.common.Strings;
@@ -29,7 +30,7 @@ public class RestStatsAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
-        SemanticStatsAction.Request stats = new SemanticStatsAction.Request(Strings.splitStringByCommaToArray(request.param("nodeId")));
+        ModelNodesRequest stats = new ModelNodesRequest(Strings.splitStringByCommaToArray(request.param("nodeId")));
         stats.timeout(request.param("timeout"));
         return channel -> client.execute(SemanticStatsAction.INSTANCE, stats, new RestActions.NodesResponseRestListener<>(channel));
     }
