@@ -148,9 +148,10 @@ final class DocumentEmbedder {
             return;
         }
         AtomicBoolean started = new AtomicBoolean();
+        String[] indices = indices(documents);
         BulkInferenceAction.Request request = new BulkInferenceAction.Request(
-            indices(documents),
-            "embed " + documents.size() + " documents of a bulk into " + Arrays.toString(indices(documents)),
+            indices,
+            "embed " + documents.size() + " documents of a bulk into " + Arrays.toString(indices),
             (cancelled, done) -> {
                 started.set(true);
                 new SubBatchRun(subBatches, cancelled, results -> {

@@ -27,7 +27,7 @@ public record DiversityOptions(double lambda, @Nullable Integer rankWindowSize) 
     private static final Set<String> KEYS = Set.of("lambda", "rank_window_size");
 
     public int windowFor(int end) {
-        return rankWindowSize != null ? rankWindowSize : Math.min(HybridOptions.MAX_RANK_WINDOW_SIZE, Math.max(10, 2 * end));
+        return rankWindowSize != null ? rankWindowSize : HybridOptions.defaultWindow(end);
     }
 
     /**

@@ -182,12 +182,11 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
     }
 
     private Explanation explain(Hit hit) {
-        return Explanation.match(
-            hit.score(),
-            "ranked over the whole result: " + fusion,
-            side(hit.lexical(), "bm25"),
-            side(hit.semantic(), "semantic")
-        );
+        String description = "ranked over the whole result: " + fusion;
+        // The BM25 query is there exactly when a BM25 side ran (hybrid): without one there is no side to explain.
+        return highlight == null
+            ? Explanation.match(hit.score(), description, side(hit.semantic(), "semantic"))
+            : Explanation.match(hit.score(), description, side(hit.lexical(), "bm25"), side(hit.semantic(), "semantic"));
     }
 
     private static Explanation side(Side side, String name) {

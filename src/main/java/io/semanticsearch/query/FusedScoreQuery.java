@@ -131,6 +131,7 @@ final class FusedScoreQuery extends Query {
     private final class ListedScorer extends Scorer {
         private final Matches matches;
         private final float boost;
+        private final float maxScore;
         private int at = -1;
         private final DocIdSetIterator iterator = new DocIdSetIterator() {
             @Override
@@ -161,6 +162,11 @@ final class FusedScoreQuery extends Query {
         ListedScorer(Matches matches, float boost) {
             this.matches = matches;
             this.boost = boost;
+            float max = 0;
+            for (int i = 0; i < matches.count; i++) {
+                max = Math.max(max, scores[matches.slots[i]] * boost);
+            }
+            this.maxScore = max;
         }
 
         @Override
@@ -175,11 +181,7 @@ final class FusedScoreQuery extends Query {
 
         @Override
         public float getMaxScore(int upTo) {
-            float max = 0;
-            for (int i = 0; i < matches.count; i++) {
-                max = Math.max(max, scores[matches.slots[i]] * boost);
-            }
-            return max;
+            return maxScore;
         }
 
         @Override

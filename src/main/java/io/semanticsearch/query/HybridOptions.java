@@ -40,7 +40,12 @@ public record HybridOptions(@Nullable String textField, Fusion fusion, @Nullable
 
     /** The default window for a page ending at {@code end} ({@code from + size}): {@code _rag}'s for {@code k} = end. */
     public int windowFor(int end) {
-        return rankWindowSize != null ? rankWindowSize : Math.min(MAX_RANK_WINDOW_SIZE, Math.max(10, 2 * end));
+        return rankWindowSize != null ? rankWindowSize : defaultWindow(end);
+    }
+
+    /** The window for a page ending at {@code end} when none is given: {@code 2 × end}, at least 10, at most the cap. */
+    static int defaultWindow(int end) {
+        return Math.min(MAX_RANK_WINDOW_SIZE, Math.max(10, 2 * end));
     }
 
     /**

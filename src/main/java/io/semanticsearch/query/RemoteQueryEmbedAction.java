@@ -39,7 +39,7 @@ public final class RemoteQueryEmbedAction extends ActionType<RemoteQueryEmbedAct
         private final String text;
         // Where to embed; null once it arrived there. Never sent.
         @Nullable
-        private final transient DiscoveryNode target;
+        private final DiscoveryNode target;
 
         public Request(String[] indices, String field, @Nullable String model, @Nullable String fingerprint, String text, @Nullable DiscoveryNode target) {
             this.indices = indices;

@@ -111,6 +111,13 @@ final class SemanticQueryParser {
         }
         if (values.get("diversity") != null) {
             builder.diversity(DiversityOptions.parse(values.get("diversity")));
+            if (builder.hybrid() != null && builder.diversity().rankWindowSize() != null) {
+                // One window is fused and then reordered: a second size would be ignored.
+                throw new IllegalArgumentException(
+                    "[" + NAME + "] [diversity] [rank_window_size] does not apply with [hybrid], whose window is reordered; "
+                        + "set [hybrid] [rank_window_size] instead"
+                );
+            }
         }
         return builder;
     }

@@ -153,6 +153,10 @@ public class SemanticQueryBuilderTests extends MapperServiceTestCase {
         );
         assertParseError("{\"semantic\": {\"field\": \"v\", \"vector\": [1], \"hybrid\": true}}", "[semantic] [hybrid] needs [query]");
         assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"hybrid\": [1]}}", "[semantic] [hybrid] must be true or an object");
+        assertParseError(
+            "{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"hybrid\": {}, \"diversity\": {\"rank_window_size\": 30}}}",
+            "[semantic] [diversity] [rank_window_size] does not apply with [hybrid]"
+        );
         assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"exact\": \"maybe\"}}", "[semantic] [exact] must be true or false, got [maybe]");
         assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"filter\": \"ops\"}}", "[semantic] [filter] must be a query object, got [ops]");
         assertParseError("{\"semantic\": {\"field\": \"v\", \"like\": {\"id\": \"1\"}}}", "[semantic] [like] does not support [id]");

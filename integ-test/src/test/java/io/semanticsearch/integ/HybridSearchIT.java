@@ -295,7 +295,9 @@ public class HybridSearchIT {
             List<String> diverse = ids(response);
             assertTrue(option + " " + diverse, diverse.get(0).startsWith("copy-"));
             assertTrue(option + " " + diverse, diverse.stream().filter(id -> id.startsWith("copy-")).count() < 3);
-            assertTrue(response.toString(), response.path("hits").path("hits").get(0).path("_explanation").toString().contains("diversity (MMR) lambda 0.3"));
+            String explanation = response.path("hits").path("hits").get(0).path("_explanation").toString();
+            assertTrue(explanation, explanation.contains("diversity (MMR) lambda 0.3"));
+            assertEquals("a BM25 side is explained only where one ran: " + explanation, option.contains("hybrid"), explanation.contains("bm25:"));
         }
     }
 
