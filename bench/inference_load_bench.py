@@ -6,11 +6,18 @@ Python 3 standard library only. Starts nothing: give it the base URL of a runnin
 
   corpus  JSONL {"id", "text"} documents (../shared/bench/make_debdesc.py writes corpus.jsonl and queries.jsonl)
   1. An index of --search-docs documents (semantic_text) to search.
-  2. Idle: every query text once (each text new to the node, so no cache), with 1 and 4 clients.
-  3. Ingest alone: --ingest-docs documents into a fresh semantic_text index, 2 bulk clients of 100 documents.
-  4. Ingest with queries: the same load again, with 1 (then 4) query clients searching new texts until it ends.
-  5. Cache: texts searched once, then again (cache hits), against the same searches with their vectors (from _embed).
-  6. _rag: --rag-questions questions with the extractive answerer, took.generation_ms.
+  2. Idle: query texts new to the node, with 1 and 4 clients back to back.
+  3. After --warmup-rounds unmeasured rounds of ingest with 4 query clients (a node that just started runs its
+     first minute of load partly in the JIT compiler), --rounds rounds of: ingest alone (--ingest-docs documents into a fresh semantic_text index, 2 bulk clients of 100
+     documents), the same with 1 query client searching beside it until it ends, the same with 4; the order of the
+     three turns each round, so that drift of the machine does not fall on one of them. Ratios are per round, then
+     their median.
+  4. Cache: texts searched once, then again (cache hits), against the same searches with their vectors (from _embed).
+  5. _rag: --rag-questions questions with the extractive answerer, took.generation_ms.
+  Query texts are the queries of the data set as they are (--texts real): the node's query cache is emptied
+  (POST /_plugins/_semantic/query_cache/_clear) before each phase, and the cache hits of each phase are reported (0
+  unless a phase runs out of texts). --texts suffixed makes every text unique by appending "(<run>-<n>)" instead, the
+  method of the first runs: it needs no clearing but the suffix about doubles the tokens of a query and so its cost.
   Latencies are client-side wall times of whole _search requests. Prints Markdown; writes JSON to --out.
 """
 
@@ -89,15 +96,34 @@ def run_queries(base, index, texts, clients, stop=None, rate=0):
     return latencies
 
 
+def query_cache_hits(base):
+    nodes = ok(call(base, "GET", "/_plugins/_semantic/stats"), "stats")["nodes"].values()
+    return sum(n["query_cache"]["hits"] for n in nodes)
+
+
+def clear_query_cache(base):
+    ok(call(base, "POST", "/_plugins/_semantic/query_cache/_clear"), "query_cache/_clear")
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:9200")
     parser.add_argument("--data", default="/tmp/debdesc-en")
     parser.add_argument("--search-docs", type=int, default=500)
     parser.add_argument("--ingest-docs", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup-rounds", type=int, default=1,
+                        help="unmeasured rounds of ingest with 4 query clients first, so that the JIT has compiled both paths")
     parser.add_argument("--rag-questions", type=int, default=30)
     parser.add_argument("--query-rate", type=float, default=0,
                         help="queries a second per client while the bulk runs (0: back to back)")
+    parser.add_argument("--texts", choices=("real", "suffixed"), default="real")
     parser.add_argument("--out", default="/tmp/inference_load_bench.json")
     args = parser.parse_args()
     base = args.url
@@ -106,49 +132,96 @@ def main():
         corpus = [json.loads(line) for line in f if line.strip()]
     with open(os.path.join(args.data, "queries.jsonl"), encoding="utf-8") as f:
         queries = [json.loads(line)["query"] for line in f if line.strip()]
-    # Every phase gets texts of its own, so that none finds another's in the query cache.
-    nonce = int(time.time())  # and none finds the texts of an earlier run on the same node
-    unique = [f"{q} ({nonce}-{i})" for i, q in enumerate(queries * 20)]
-    take = iter(range(0, len(unique), 200))
+    if args.texts == "suffixed":
+        nonce = int(time.time())  # no text of an earlier run on the same node comes back
+        pool = [f"{q} ({nonce}-{i})" for i, q in enumerate(queries * 20)]
+    else:
+        pool = list(queries)
+    cursor = [0]
 
-    def texts(n=200):
-        start = next(take)
-        return unique[start:start + n]
+    def texts(n):
+        """The next n texts of the pool, from the start again after a cache clear when it runs out (real texts)."""
+        if cursor[0] + n > len(pool):
+            if args.texts == "suffixed":
+                sys.exit("out of suffixed texts")
+            cursor[0] = 0
+        cursor[0] += n
+        return pool[cursor[0] - n:cursor[0]]
+
+    def phase_texts():
+        """Texts for a phase of unknown length: a fresh cache and the whole pool, from a turning start."""
+        if args.texts == "real":
+            clear_query_cache(base)
+            start = cursor[0] % len(pool)
+            return pool[start:] + pool[:start]
+        return pool[len(pool) // 2:]
 
     search_docs = corpus[:args.search_docs]
     ingest_docs = corpus[args.search_docs:args.search_docs + args.ingest_docs]
-    print(f"node {base}; {len(search_docs)} documents to search, {len(ingest_docs)} to ingest, {len(queries)} query texts")
+    print(f"node {base}; {len(search_docs)} documents to search, {len(ingest_docs)} to ingest, {len(queries)} query texts "
+          f"({args.texts}), {args.rounds} rounds")
 
     create(base, "ilb-search")
     bulk_load(base, "ilb-search", search_docs)
     ok(call(base, "POST", "/ilb-search/_refresh"), "refresh")
+    if args.texts == "real":
+        clear_query_cache(base)
     run_queries(base, "ilb-search", texts(50), 1)  # warm-up
 
     results = {}
     for clients in (1, 4):
-        lat = run_queries(base, "ilb-search", texts(), clients)
-        results[f"idle_{clients}"] = {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "n": len(lat)}
+        if args.texts == "real":
+            clear_query_cache(base)
+        hits = query_cache_hits(base)
+        lat = run_queries(base, "ilb-search", texts(200), clients)
+        results[f"idle_{clients}"] = {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "n": len(lat),
+                                      "cache_hits": query_cache_hits(base) - hits}
 
-    create(base, "ilb-ingest")
-    alone = bulk_load(base, "ilb-ingest", ingest_docs)
-    results["ingest_alone"] = alone
-
-    for clients in (1, 4):
+    def ingest(clients):
         create(base, "ilb-ingest")
+        if clients == 0:
+            return {"ingest_docs_per_s": bulk_load(base, "ilb-ingest", ingest_docs)}
         stop = threading.Event()
         holder = {}
+        phase = phase_texts()
+        hits = query_cache_hits(base)
         loader = threading.Thread(target=lambda: holder.update(rate=bulk_load(base, "ilb-ingest", ingest_docs)))
         loader.start()
-        lat = []
-        pool = concurrent.futures.ThreadPoolExecutor(1)
-        future = pool.submit(run_queries, base, "ilb-search", unique[len(unique) // 2:], clients, stop, args.query_rate)
+        pool_ = concurrent.futures.ThreadPoolExecutor(1)
+        future = pool_.submit(run_queries, base, "ilb-search", phase, clients, stop, args.query_rate)
         loader.join()
         stop.set()
         lat = future.result()
-        pool.shutdown()
-        results[f"during_ingest_{clients}"] = {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "n": len(lat),
-                                                "ingest_docs_per_s": holder["rate"]}
+        pool_.shutdown()
+        cursor[0] += len(lat)
+        return {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "n": len(lat),
+                "ingest_docs_per_s": holder["rate"], "cache_hits": query_cache_hits(base) - hits}
 
+    for _ in range(args.warmup_rounds):
+        ingest(4)
+    rounds = []
+    for r in range(args.rounds):
+        order = [0, 1, 4][r % 3:] + [0, 1, 4][:r % 3]
+        measured = {clients: ingest(clients) for clients in order}
+        rounds.append({"order": order, "alone": measured[0], "with_1": measured[1], "with_4": measured[4]})
+        alone = measured[0]["ingest_docs_per_s"]
+        print(f"round {r + 1} (order {order}): ingest alone {alone:.1f} docs/s, with 1 client "
+              f"{measured[1]['ingest_docs_per_s']:.1f} ({measured[1]['ingest_docs_per_s'] / alone:.2f}), with 4 "
+              f"{measured[4]['ingest_docs_per_s']:.1f} ({measured[4]['ingest_docs_per_s'] / alone:.2f}); p99 with 1 "
+              f"{measured[1]['p99']:.1f} ms, with 4 {measured[4]['p99']:.1f} ms")
+    results["rounds"] = rounds
+    for clients in (1, 4):
+        during = [rd[f"with_{clients}"] for rd in rounds]
+        results[f"during_ingest_{clients}"] = {
+            "p99_median": median([d["p99"] for d in during]),
+            "p50_median": median([d["p50"] for d in during]),
+            "ingest_ratio_median": median([d["ingest_docs_per_s"] / rd["alone"]["ingest_docs_per_s"]
+                                           for d, rd in zip(during, rounds)]),
+            "cache_hits": sum(d["cache_hits"] for d in during),
+        }
+
+    if args.texts == "real":
+        clear_query_cache(base)
     cache_texts = texts(100)
     run_queries(base, "ilb-search", cache_texts, 1)  # first time: embedded and cached
     cached = run_queries(base, "ilb-search", cache_texts, 1)
@@ -158,25 +231,32 @@ def main():
     results["cached_text"] = {"p50": percentile(cached, 50), "p99": percentile(cached, 99)}
     results["vector"] = {"p50": percentile(by_vector, 50), "p99": percentile(by_vector, 99)}
 
+    if args.texts == "real":
+        clear_query_cache(base)
     generation = []
     for question in queries[:args.rag_questions]:
         body = ok(call(base, "POST", "/ilb-search/_rag", {"question": question, "field": "body", "k": 5}), "_rag")
         generation.append(body["took"]["generation_ms"])
     results["rag_generation_ms"] = {"p50": percentile(generation, 50), "p99": percentile(generation, 99)}
 
-    print("\n| measure | p50 ms | p99 ms | queries |\n|---|---|---|---|")
-    for key in ("idle_1", "idle_4", "during_ingest_1", "during_ingest_4"):
-        r = results[key]
-        print(f"| semantic text query, {key.replace('_', ' ')} client(s) | {r['p50']:.1f} | {r['p99']:.1f} | {r['n']} |")
-    print(f"| cached text query (repeated text) | {results['cached_text']['p50']:.1f} | {results['cached_text']['p99']:.1f} | 100 |")
-    print(f"| the same queries with their vector | {results['vector']['p50']:.1f} | {results['vector']['p99']:.1f} | 100 |")
-    print(f"| _rag generation_ms (extractive, k 5) | {results['rag_generation_ms']['p50']:.0f} | {results['rag_generation_ms']['p99']:.0f} | {len(generation)} |")
-    print(f"\ningest alone {alone:.1f} docs/s; with 1 query client {results['during_ingest_1']['ingest_docs_per_s']:.1f}, "
-          f"with 4 {results['during_ingest_4']['ingest_docs_per_s']:.1f}")
+    print("\n| measure | p50 ms | p99 ms | queries | cache hits |\n|---|---|---|---|---|")
     for clients in (1, 4):
-        print(f"p99 during ingest / idle p99, {clients} client(s): "
-              f"{results[f'during_ingest_{clients}']['p99'] / results[f'idle_{clients}']['p99']:.2f}; "
-              f"ingest with queries / alone: {results[f'during_ingest_{clients}']['ingest_docs_per_s'] / alone:.2f}")
+        r = results[f"idle_{clients}"]
+        print(f"| semantic text query, idle, {clients} client(s) back to back | {r['p50']:.1f} | {r['p99']:.1f} | {r['n']} | {r['cache_hits']} |")
+    for clients in (1, 4):
+        r = results[f"during_ingest_{clients}"]
+        n = sum(rd[f"with_{clients}"]["n"] for rd in rounds)
+        print(f"| semantic text query during ingest, {clients} client(s), median of {args.rounds} rounds | "
+              f"{r['p50_median']:.1f} | {r['p99_median']:.1f} | {n} | {r['cache_hits']} |")
+    print(f"| cached text query (repeated text) | {results['cached_text']['p50']:.1f} | {results['cached_text']['p99']:.1f} | 100 | |")
+    print(f"| the same queries with their vector | {results['vector']['p50']:.1f} | {results['vector']['p99']:.1f} | 100 | |")
+    print(f"| _rag generation_ms (extractive, k 5) | {results['rag_generation_ms']['p50']:.0f} | {results['rag_generation_ms']['p99']:.0f} | {len(generation)} | |")
+    print()
+    for clients in (1, 4):
+        r = results[f"during_ingest_{clients}"]
+        print(f"{clients} client(s): p99 during ingest (median) / idle p99 "
+              f"{r['p99_median'] / results[f'idle_{clients}']['p99']:.2f}; "
+              f"ingest with queries / alone, median of rounds: {r['ingest_ratio_median']:.2f}")
     print(f"cached text / vector p50: {results['cached_text']['p50'] / results['vector']['p50']:.2f}")
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump({"args": vars(args), "results": results}, f, indent=2)

@@ -4,10 +4,12 @@ import io.semanticsearch.embed.ClusterModelsAction;
 import io.semanticsearch.embed.EmbedAction;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
+import io.semanticsearch.embed.QueryCacheClearAction;
 import io.semanticsearch.embed.QueryVectorCache;
 import io.semanticsearch.embed.SemanticStatsAction;
 import io.semanticsearch.embed.TransportClusterModelsAction;
 import io.semanticsearch.embed.TransportEmbedAction;
+import io.semanticsearch.embed.TransportQueryCacheClearAction;
 import io.semanticsearch.embed.TransportSemanticStatsAction;
 import io.semanticsearch.highlight.SemanticSentenceHighlighter;
 import io.semanticsearch.ingest.BulkInferenceAction;
@@ -16,6 +18,7 @@ import io.semanticsearch.ingest.SemanticEmbedProcessorFactory;
 import io.semanticsearch.ingest.SemanticTextProcessor;
 import io.semanticsearch.ingest.SemanticTextProcessorFactory;
 import io.semanticsearch.ingest.TransportBulkInferenceAction;
+import io.semanticsearch.mapper.PassageVectorsFetchListener;
 import io.semanticsearch.mapper.SemanticCodecService;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextMappings;
@@ -36,6 +39,7 @@ import io.semanticsearch.rest.RestEmbedAction;
 import io.semanticsearch.rest.RestModelsAction;
 import io.semanticsearch.rest.RestPluginInfoAction;
 import io.semanticsearch.rest.RestRagAction;
+import io.semanticsearch.rest.RestQueryCacheClearAction;
 import io.semanticsearch.rest.RestStatsAction;
 
 import org.opensearch.action.ActionRequest;
@@ -52,6 +56,7 @@ import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
+import org.opensearch.index.IndexModule;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecServiceFactory;
 import org.opensearch.index.mapper.Mapper;
@@ -229,6 +234,12 @@ public class SemanticSearchPlugin extends Plugin
     }
 
     @Override
+    public void onIndexModule(IndexModule indexModule) {
+        // Per index, so that it knows the index's semantic_text fields; it acts only in fetch phases that need no vectors.
+        indexModule.addSearchOperationListener(new PassageVectorsFetchListener());
+    }
+
+    @Override
     public Optional<CodecServiceFactory> getCustomCodecServiceFactory(IndexSettings indexSettings) {
         boolean ours = SemanticCodecService.appliesTo(indexSettings, SemanticSettings.CODEC_YIELD_TO.get(settings));
         return ours ? Optional.of(SemanticCodecService::new) : Optional.empty();
@@ -238,6 +249,7 @@ public class SemanticSearchPlugin extends Plugin
     public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
         return List.of(
             new ActionHandler<>(SemanticStatsAction.INSTANCE, TransportSemanticStatsAction.class),
+            new ActionHandler<>(QueryCacheClearAction.INSTANCE, TransportQueryCacheClearAction.class),
             new ActionHandler<>(ClusterModelsAction.INSTANCE, TransportClusterModelsAction.class),
             new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class),
             new ActionHandler<>(RagAction.INSTANCE, TransportRagAction.class),
@@ -293,6 +305,7 @@ public class SemanticSearchPlugin extends Plugin
             new RestModelsAction(embeddings.registry()),
             new RestEmbedAction(embeddings, () -> maxTexts),
             new RestStatsAction(),
+            new RestQueryCacheClearAction(),
             new RestRagAction(rag)
         );
     }

@@ -219,6 +219,11 @@ public final class EmbeddingService implements Closeable {
         }));
     }
 
+    /** Empties the query-vector cache; the number of vectors dropped. */
+    public long clearQueryCache() {
+        return queryCache.clear();
+    }
+
     public QueryVectorCache.Stats queryCacheStats() {
         return queryCache.stats();
     }

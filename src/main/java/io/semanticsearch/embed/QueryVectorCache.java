@@ -57,6 +57,16 @@ public final class QueryVectorCache {
         return new Key(model.name(), model.fingerprint(), type, text);
     }
 
+    /** Drops every entry (counted as neither hits, misses nor evictions); how many there were. */
+    public long clear() {
+        if (cache == null) {
+            return 0;
+        }
+        long entries = cache.count();
+        cache.invalidateAll();
+        return entries;
+    }
+
     public Stats stats() {
         if (cache == null) {
             return new Stats(0, 0, 0, 0, 0, 0);

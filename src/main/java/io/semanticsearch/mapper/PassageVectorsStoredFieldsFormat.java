@@ -196,7 +196,7 @@ final class PassageVectorsStoredFieldsFormat extends StoredFieldsFormat {
 
         @Override
         public void document(int docID, StoredFieldVisitor visitor) throws IOException {
-            delegate.document(docID, new RestoringVisitor(visitor, docID));
+            delegate.document(docID, PassageVectorsFetchListener.restoring() ? new RestoringVisitor(visitor, docID) : visitor);
         }
 
         @Override

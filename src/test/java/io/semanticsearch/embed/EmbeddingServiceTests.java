@@ -151,6 +151,20 @@ public class EmbeddingServiceTests extends OpenSearchTestCase {
         assertNull("another input type is another entry", cache.get(model, InputType.PASSAGE, "text 9"));
     }
 
+    public void testClearingDropsEveryEntryWithoutCountingEvictions() {
+        QueryVectorCache cache = new QueryVectorCache(1 << 20);
+        for (int i = 0; i < 3; i++) {
+            cache.put(model, InputType.QUERY, "text " + i, new float[384]);
+        }
+        assertEquals(3, cache.clear());
+        QueryVectorCache.Stats stats = cache.stats();
+        assertEquals(0, stats.entries());
+        assertEquals(0, stats.bytes());
+        assertEquals(0, stats.evictions());
+        assertNull(cache.get(model, InputType.QUERY, "text 0"));
+        assertEquals("an empty or disabled cache clears nothing", 0, new QueryVectorCache(0).clear());
+    }
+
     private static float[][] embed(List<String> texts, Lane lane) throws Exception {
         CompletableFuture<float[][]> result = new CompletableFuture<>();
         service.embed(model, InputType.PASSAGE, texts, lane, ActionListener.wrap(result::complete, result::completeExceptionally));

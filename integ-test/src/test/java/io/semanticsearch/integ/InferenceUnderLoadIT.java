@@ -235,6 +235,19 @@ public class InferenceUnderLoadIT {
         assertEquals("no model call", before.path("models").path(MINILM).path("texts"), after.path("models").path(MINILM).path("texts"));
         assertTrue(after.toString(), after.path("query_cache").path("entries").asLong() >= 1);
         assertTrue(after.path("query_cache").path("bytes").asLong() > 0);
+
+        // Cleared, the same text is embedded again: a miss, not a hit.
+        LocalNode.Response clear = node.post("/_plugins/_semantic/query_cache/_clear", "");
+        assertEquals(clear.toString(), 200, clear.status());
+        JsonNode cleared = clear.json().path("nodes").elements().next();
+        assertTrue(clear.toString(), cleared.path("cleared_entries").asLong() >= 1);
+        JsonNode empty = stats();
+        assertEquals(empty.toString(), 0, empty.path("query_cache").path("entries").asLong());
+        LocalNode.Response third = node.post("/busy/_search", query);
+        JsonNode afterClear = stats();
+        assertEquals(first.json().path("hits"), third.json().path("hits"));
+        assertEquals(empty.path("query_cache").path("hits").asLong(), afterClear.path("query_cache").path("hits").asLong());
+        assertEquals(empty.path("query_cache").path("misses").asLong() + 1, afterClear.path("query_cache").path("misses").asLong());
     }
 
     private static JsonNode pool(String name) {

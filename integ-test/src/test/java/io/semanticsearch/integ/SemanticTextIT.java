@@ -341,6 +341,52 @@ public class SemanticTextIT {
     }
 
     @Test
+    public void searchesThatShowNoVectorsGetTheSamePassagesAndThoseThatShowThemGetThem() {
+        node.put("/fetched", "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0}, \"mappings\": {\"properties\": {"
+            + "\"body\": {\"type\": \"semantic_text\", \"chunking\": {\"max_tokens\": 12, \"overlap_tokens\": 2}}}}}");
+        String[] texts = { CLAMAV, LOGROTATE, RSYNC };
+        for (int i = 0; i < texts.length; i++) {
+            assertEquals(201, node.put("/fetched/_doc/d" + i, "{\"body\": " + quoted(texts[i]) + "}").status());
+        }
+        node.post("/fetched/_refresh", "");
+        String semantic = "{\"semantic\": {\"field\": \"body\", \"query\": \"copy files over ssh\"}}";
+
+        // The fetch of these does not put the vectors back (PassageVectorsFetchListener): the passages are the same.
+        JsonNode withSource = fetched("{\"query\": " + semantic + "}");
+        JsonNode noSource = fetched("{\"_source\": false, \"query\": " + semantic + "}");
+        JsonNode excluded = fetched("{\"_source\": {\"excludes\": [\"*_semantic\"]}, \"query\": " + semantic + "}");
+        assertEquals(3, withSource.size());
+        for (int i = 0; i < withSource.size(); i++) {
+            JsonNode passages = withSource.path(i).path("inner_hits").path("body").path("hits").path("hits");
+            assertTrue(passages.toString(), passages.size() >= 1 && passages.path(0).path("_source").path("text").asText().length() > 0);
+            assertFalse("inner hits never show vectors", passages.path(0).path("_source").has("vector"));
+            assertEquals(passages, noSource.path(i).path("inner_hits").path("body").path("hits").path("hits"));
+            assertEquals(passages, excluded.path(i).path("inner_hits").path("body").path("hits").path("hits"));
+            assertFalse(excluded.path(i).path("_source").has("body_semantic"));
+            assertEquals(withSource.path(i).path("_source").path("body"), excluded.path(i).path("_source").path("body"));
+            // A source that shows them still has them, read in the same search as the inner hits above.
+            assertEquals(384, withSource.path(i).path("_source").path("body_semantic").path("passages").path(0).path("vector").size());
+        }
+
+        // Searches that show vectors get them back: asked for by name, or in inner hits of the user's own nested query.
+        JsonNode asked = fetched("{\"_source\": [\"body_semantic.passages.vector\"], \"query\": " + semantic + "}");
+        assertEquals(384, asked.path(0).path("_source").path("body_semantic").path("passages").path(0).path("vector").size());
+        JsonNode nested = fetched("{\"_source\": false, \"query\": {\"nested\": {\"path\": \"body_semantic.passages\", "
+            + "\"query\": {\"match_all\": {}}, \"inner_hits\": {\"size\": 1}}}}");
+        JsonNode innerSource = nested.path(0).path("inner_hits").path("body_semantic.passages").path("hits").path("hits").path(0).path("_source");
+        assertEquals(innerSource.toString(), 384, innerSource.path("vector").size());
+        // And what reads the source outside a search is not affected by the searches before it.
+        assertEquals(384, node.get("/fetched/_doc/d2?realtime=false").json().path("_source").path("body_semantic").path("passages").path(0)
+            .path("vector").size());
+    }
+
+    private static JsonNode fetched(String body) {
+        LocalNode.Response response = node.post("/fetched/_search", body);
+        assertEquals(response.toString(), 200, response.status());
+        return response.json().path("hits").path("hits");
+    }
+
+    @Test
     public void likeTakesTheRoutingOfADocumentInACustomRoutedIndex() {
         node.put("/routed", "{\"mappings\": {\"_routing\": {\"required\": true}, \"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}");
         assertEquals(201, node.put("/routed/_doc/rsync?routing=tools&refresh=true", "{\"body\": " + quoted(RSYNC) + "}").status());
