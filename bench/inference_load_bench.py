@@ -116,8 +116,8 @@ def main():
     parser.add_argument("--url", default="http://127.0.0.1:9200")
     parser.add_argument("--data", default="/tmp/debdesc-en")
     parser.add_argument("--search-docs", type=int, default=500)
-    parser.add_argument("--ingest-docs", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ingest-docs", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warmup-rounds", type=int, default=1,
                         help="unmeasured rounds of ingest with 4 query clients first, so that the JIT has compiled both paths")
     parser.add_argument("--rag-questions", type=int, default=30)
@@ -154,7 +154,7 @@ def main():
             clear_query_cache(base)
             start = cursor[0] % len(pool)
             return pool[start:] + pool[:start]
-        return pool[len(pool) // 2:]
+        return pool[cursor[0]:]  # texts no phase has sent; the cursor moves past those this one sends
 
     search_docs = corpus[:args.search_docs]
     ingest_docs = corpus[args.search_docs:args.search_docs + args.ingest_docs]
