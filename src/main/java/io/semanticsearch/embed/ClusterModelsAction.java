@@ -5,14 +5,12 @@ import io.semanticsearch.WireFormat;
 import org.opensearch.action.ActionType;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
-import org.opensearch.action.support.nodes.BaseNodesResponse;
 import org.opensearch.cluster.ClusterName;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.common.Nullable;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
-import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
@@ -95,7 +93,7 @@ public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Re
     }
 
     /** Every node's models, grouped per model name. */
-    public static final class Response extends BaseNodesResponse<NodeResponse> implements ToXContentFragment {
+    public static final class Response extends ModelNodesResponse<NodeResponse> {
         public Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures) {
             super(clusterName, nodes, failures);
         }
@@ -105,13 +103,8 @@ public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Re
         }
 
         @Override
-        protected List<NodeResponse> readNodesFrom(StreamInput in) throws IOException {
-            return in.readList(NodeResponse::new);
-        }
-
-        @Override
-        protected void writeNodesTo(StreamOutput out, List<NodeResponse> nodes) throws IOException {
-            out.writeList(nodes);
+        protected Writeable.Reader<NodeResponse> nodeReader() {
+            return NodeResponse::new;
         }
 
         /** Whether every node that answered holds every model with one fingerprint. */

@@ -7,9 +7,9 @@ import org.opensearch.transport.TransportRequest;
 import java.io.IOException;
 
 /**
- * What the plugin's nodes actions ({@link SemanticStatsAction}, {@link ClusterModelsAction}) ask: which nodes to
- * ask (all by default, or the ids, names and selectors OpenSearch understands), and nothing else; each node reports
- * all its models.
+ * What the plugin's nodes actions ({@link SemanticStatsAction}, {@link ClusterModelsAction},
+ * {@link QueryCacheClearAction}) ask: which nodes to ask (all by default, or the ids, names and selectors OpenSearch
+ * understands), and nothing else; each node answers about all its models.
  */
 public final class ModelNodesRequest extends BaseNodesRequest<ModelNodesRequest> {
 

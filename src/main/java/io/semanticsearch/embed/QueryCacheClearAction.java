@@ -5,11 +5,11 @@ import io.semanticsearch.WireFormat;
 import org.opensearch.action.ActionType;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
-import org.opensearch.action.support.nodes.BaseNodesResponse;
 import org.opensearch.cluster.ClusterName;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
@@ -59,7 +59,7 @@ public final class QueryCacheClearAction extends ActionType<QueryCacheClearActio
     }
 
     /** Every node's answer, keyed by node id in the JSON. */
-    public static final class Response extends BaseNodesResponse<NodeResponse> implements ToXContentFragment {
+    public static final class Response extends ModelNodesResponse<NodeResponse> {
         public Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures) {
             super(clusterName, nodes, failures);
         }
@@ -69,24 +69,13 @@ public final class QueryCacheClearAction extends ActionType<QueryCacheClearActio
         }
 
         @Override
-        protected List<NodeResponse> readNodesFrom(StreamInput in) throws IOException {
-            return in.readList(NodeResponse::new);
-        }
-
-        @Override
-        protected void writeNodesTo(StreamOutput out, List<NodeResponse> nodes) throws IOException {
-            out.writeList(nodes);
+        protected Writeable.Reader<NodeResponse> nodeReader() {
+            return NodeResponse::new;
         }
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            builder.startObject("nodes");
-            for (NodeResponse node : getNodes()) {
-                builder.startObject(node.getNode().getId());
-                node.toXContent(builder, params);
-                builder.endObject();
-            }
-            return builder.endObject();
+            return nodesToXContent(builder, params);
         }
     }
 }

@@ -1,23 +1,17 @@
 package io.semanticsearch.embed;
 
-import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.ActionFilters;
-import org.opensearch.action.support.nodes.TransportNodesAction;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
-import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.TransportService;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Runs {@link ClusterModelsAction} on every chosen node: lists that node's model folders, cheap, on the management pool. */
-public class TransportClusterModelsAction extends TransportNodesAction<
-    ModelNodesRequest,
+public class TransportClusterModelsAction extends ModelNodesTransportAction<
     ClusterModelsAction.Response,
-    ModelNodesRequest.OfNode,
     ClusterModelsAction.NodeResponse> {
 
     private final EmbeddingService embeddings;
@@ -36,31 +30,11 @@ public class TransportClusterModelsAction extends TransportNodesAction<
             clusterService,
             transportService,
             actionFilters,
-            ModelNodesRequest::new,
-            ModelNodesRequest.OfNode::new,
-            ThreadPool.Names.MANAGEMENT,
-            ClusterModelsAction.NodeResponse.class
+            ClusterModelsAction.NodeResponse.class,
+            ClusterModelsAction.NodeResponse::new,
+            ClusterModelsAction.Response::new
         );
         this.embeddings = embeddings;
-    }
-
-    @Override
-    protected ClusterModelsAction.Response newResponse(
-        ModelNodesRequest request,
-        List<ClusterModelsAction.NodeResponse> responses,
-        List<FailedNodeException> failures
-    ) {
-        return new ClusterModelsAction.Response(clusterService.getClusterName(), responses, failures);
-    }
-
-    @Override
-    protected ModelNodesRequest.OfNode newNodeRequest(ModelNodesRequest request) {
-        return new ModelNodesRequest.OfNode();
-    }
-
-    @Override
-    protected ClusterModelsAction.NodeResponse newNodeResponse(StreamInput in) throws IOException {
-        return new ClusterModelsAction.NodeResponse(in);
     }
 
     @Override

@@ -4,7 +4,7 @@ import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.InputType;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
-import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
+import io.semanticsearch.mapper.SemanticVectorFieldType;
 import io.semanticsearch.query.QueryVectors;
 import io.semanticsearch.rag.MaximalMarginalRelevance;
 import io.semanticsearch.rag.SentenceSplitter;
@@ -125,20 +125,35 @@ public final class SemanticSentenceHighlighter implements Highlighter {
         return new HighlightField(context.fieldName, fragments);
     }
 
-    /** The model of the vectors the query searched: the highlighted field's own, else the vector field's. */
+    /**
+     * The model of the vectors the query searched: the highlighted field's own, else the vector field's; refused when
+     * this node's files of that model are not the ones the mapping recorded (their sentence vectors would be compared
+     * with the query's as if they were alike).
+     */
     private EmbeddingModel model(FieldHighlightContext context, QueryVectors.Found found) {
         String name = null;
+        String fingerprint = null;
         if (context.fieldType instanceof SemanticTextFieldType semanticText) {
             name = semanticText.options().model();
+            fingerprint = semanticText.options().fingerprint();
         } else if (found.field() != null
             && context.context.getQueryShardContext().fieldMapper(found.field()) instanceof SemanticVectorFieldType vectors) {
                 name = vectors.modelName();
+                fingerprint = vectors.modelFingerprint();
             }
         if (name == null) {
             throw new IllegalArgumentException(
                 "[highlight] [type] [" + NAME + "] on [" + context.fieldName + "] cannot tell which model made the query's vector"
             );
         }
-        return embeddings.get().model(name);
+        EmbeddingModel model = embeddings.get().model(name);
+        if (fingerprint != null && fingerprint.equals(model.fingerprint()) == false) {
+            throw new IllegalArgumentException(
+                "[highlight] [type] [" + NAME + "] on [" + context.fieldName + "]: model [" + name + "] has fingerprint ["
+                    + model.fingerprint() + "] on this node, but the mapping records [" + fingerprint + "]; give every node the same "
+                    + "files for [" + name + "]"
+            );
+        }
+        return model;
     }
 }

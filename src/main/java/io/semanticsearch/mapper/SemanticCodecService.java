@@ -1,7 +1,6 @@
 package io.semanticsearch.mapper;
 
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
-import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
 
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.FilterCodec;

@@ -219,9 +219,9 @@ public final class SemanticTextMappings implements MappingTransformer {
         if (dims != null && parsedDims == null) {
             return; // the parser names the bad value
         }
-        SemanticVectorFieldMapper.ResolvedModel resolved;
+        VectorFieldModel resolved;
         try {
-            resolved = SemanticVectorFieldMapper.resolveModel("", named == null ? null : named.toString(), parsedDims, models);
+            resolved = VectorFieldModel.resolve("", named == null ? null : named.toString(), parsedDims, models);
         } catch (RuntimeException e) {
             return; // the parser reports it, with the field's name
         }

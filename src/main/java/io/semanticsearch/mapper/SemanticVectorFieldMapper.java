@@ -1,38 +1,21 @@
 package io.semanticsearch.mapper;
 
-import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.ModelRegistry;
 
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReader;
-import org.apache.lucene.search.BooleanClause;
-import org.apache.lucene.search.BooleanQuery;
-import org.apache.lucene.search.FieldExistsQuery;
-import org.apache.lucene.search.Query;
-import org.apache.lucene.search.join.BitSetProducer;
-import org.opensearch.common.logging.HeaderWarning;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.support.XContentMapValues;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.core.xcontent.XContentParser.Token;
-import org.opensearch.index.fielddata.IndexFieldData;
-import org.opensearch.index.mapper.ArraySourceValueFetcher;
 import org.opensearch.index.mapper.FieldMapper;
-import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.mapper.MapperParsingException;
 import org.opensearch.index.mapper.ParametrizedFieldMapper;
 import org.opensearch.index.mapper.ParseContext;
-import org.opensearch.index.mapper.TextSearchInfo;
-import org.opensearch.index.mapper.ValueFetcher;
-import org.opensearch.index.query.QueryShardContext;
-import org.opensearch.index.query.QueryShardException;
-import org.opensearch.search.lookup.SearchLookup;
 
 import java.io.IOException;
 import java.util.List;
@@ -52,8 +35,6 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
     public static final int MAX_DIMS = 4096;
     /** Index settings of plugins that own the vectors format of their indices (k-NN, neural-search sparse). */
     static final List<String> FOREIGN_CODEC_SETTINGS = List.of("index.knn", "index.sparse");
-
-    private static final Logger logger = LogManager.getLogger(SemanticVectorFieldMapper.class);
 
     private static SemanticVectorFieldMapper toType(FieldMapper in) {
         return (SemanticVectorFieldMapper) in;
@@ -108,7 +89,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             false,
             () -> null,
             (n, c, o) -> parseDims(o),
-            m -> toType(m).fieldType().dims
+            m -> toType(m).fieldType().dims()
         ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
 
         private final Parameter<String> model = new Parameter<String>(
@@ -116,7 +97,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             false,
             () -> null,
             (n, c, o) -> XContentMapValues.nodeStringValue(o),
-            m -> toType(m).fieldType().modelName
+            m -> toType(m).fieldType().modelName()
         ).setSerializerCheck((includeDefaults, isConfigured, v) -> v != null);
 
         // Recorded when a user maps the field (SemanticTextMappings): with it, model and dims are what the mapping says,
@@ -124,7 +105,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
         private final Parameter<String> fingerprint = Parameter.stringParam(
             "model_fingerprint",
             true,
-            m -> toType(m).fieldType().modelFingerprint,
+            m -> toType(m).fieldType().modelFingerprint(),
             null
         )
             .acceptsNull()
@@ -136,7 +117,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             false,
             () -> VectorSimilarity.COSINE,
             (n, c, o) -> parseSimilarity(o),
-            m -> toType(m).fieldType().similarity
+            m -> toType(m).fieldType().similarity()
         ).setSerializer((b, n, v) -> b.field(n, v.mappingName()), VectorSimilarity::mappingName).alwaysSerialize();
 
         private final Parameter<VectorIndexOptions> indexOptions = new Parameter<>(
@@ -144,7 +125,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             false,
             () -> VectorIndexOptions.DEFAULT,
             (n, c, o) -> VectorIndexOptions.parse(o),
-            m -> toType(m).fieldType().indexOptions
+            m -> toType(m).fieldType().indexOptions()
         ).setSerializer((b, n, v) -> v.toXContent(b, n), VectorIndexOptions::toString).alwaysSerialize();
 
         private final Parameter<Map<String, String>> meta = Parameter.metaParam();
@@ -190,9 +171,9 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             if (multiFields.iterator().hasNext()) {
                 throw new MapperParsingException("[" + CONTENT_TYPE + "] field [" + fullName + "] does not support multi-fields [fields]");
             }
-            ResolvedModel resolved = fingerprint.getValue() != null && model.getValue() != null && dims.getValue() != null
-                ? new ResolvedModel(model.getValue(), dims.getValue())
-                : resolveModel(fullName, model.getValue(), dims.getValue(), registry.get());
+            VectorFieldModel resolved = fingerprint.getValue() != null && model.getValue() != null && dims.getValue() != null
+                ? new VectorFieldModel(model.getValue(), dims.getValue())
+                : VectorFieldModel.resolve(fullName, model.getValue(), dims.getValue(), registry.get());
             SemanticVectorFieldType fieldType = new SemanticVectorFieldType(
                 fullName,
                 resolved.dims(),
@@ -225,235 +206,13 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
         }
     }
 
-    /** The model a field ends up with ({@code null}: none, so only vectors can query it) and its dims. */
-    record ResolvedModel(String name, int dims) {}
 
-    /**
-     * Fills in what the mapping left out: the model defaults to the registry's default when the dims agree (a field
-     * mapped for another model's vectors gets none rather than a wrong one), and the dims come from the model.
-     *
-     * <p>A named model this node has not loaded is accepted when {@code dims} is given, with a warning: mappings are
-     * parsed again on every node at recovery, and a node missing a custom model must still open the index. Text
-     * queries then fail with the model's name.
-     */
-    static ResolvedModel resolveModel(String field, String model, Integer dims, ModelRegistry registry) {
-        if (registry == null || (model == null && registry.defaultModelName() == null)) {
-            if (dims == null) {
-                throw new MapperParsingException(
-                    "[" + CONTENT_TYPE + "] field [" + field + "] needs [dims]: no embedding model is loaded to take them from"
-                );
-            }
-            return new ResolvedModel(model, dims);
-        }
-        if (model == null) {
-            EmbeddingModel fallback = registry.defaultModel();
-            boolean fits = dims == null || dims == fallback.dims();
-            return fits ? new ResolvedModel(fallback.name(), fallback.dims()) : new ResolvedModel(null, dims);
-        }
-        EmbeddingModel named;
-        try {
-            named = registry.get(model);
-        } catch (IllegalArgumentException e) {
-            if (dims == null) {
-                throw new MapperParsingException("[" + CONTENT_TYPE + "] field [" + field + "] has [model] [" + model + "]: " + e.getMessage());
-            }
-            String warning = "[" + CONTENT_TYPE + "] field [" + field + "] names [model] [" + model + "], which is not loaded on this "
-                + "node; queries with text on it will fail here: " + e.getMessage();
-            HeaderWarning.addWarning(warning);
-            logger.warn(warning);
-            return new ResolvedModel(model, dims);
-        }
-        if (dims != null && dims != named.dims()) {
-            throw new MapperParsingException(
-                "["
-                    + CONTENT_TYPE
-                    + "] field ["
-                    + field
-                    + "] has [dims] ["
-                    + dims
-                    + "] but [model] ["
-                    + model
-                    + "] makes vectors of ["
-                    + named.dims()
-                    + "] dims; leave [dims] out or make them match"
-            );
-        }
-        return new ResolvedModel(named.name(), named.dims());
-    }
-
-    /** The query-time view of a {@code semantic_vector} field: what the semantic query and the RAG code build on. */
-    public static final class SemanticVectorFieldType extends MappedFieldType {
-
-        private final int dims;
-        private final String modelName;
-        private final String modelFingerprint;
-        private final VectorSimilarity similarity;
-        private final VectorIndexOptions indexOptions;
-
-        public SemanticVectorFieldType(
-            String name,
-            int dims,
-            String modelName,
-            VectorSimilarity similarity,
-            VectorIndexOptions indexOptions,
-            Map<String, String> meta
-        ) {
-            this(name, dims, modelName, null, similarity, indexOptions, meta);
-        }
-
-        public SemanticVectorFieldType(
-            String name,
-            int dims,
-            String modelName,
-            String modelFingerprint,
-            VectorSimilarity similarity,
-            VectorIndexOptions indexOptions,
-            Map<String, String> meta
-        ) {
-            super(name, true, false, false, TextSearchInfo.NONE, meta);
-            this.dims = dims;
-            this.modelName = modelName;
-            this.modelFingerprint = modelFingerprint;
-            this.similarity = similarity;
-            this.indexOptions = indexOptions;
-        }
-
-        public int dims() {
-            return dims;
-        }
-
-        /** The model that embeds query text for this field, or {@code null} when it has none. */
-        public String modelName() {
-            return modelName;
-        }
-
-        /** The fingerprint of the model's files as the mapping records it, or {@code null} when it does not. */
-        public String modelFingerprint() {
-            return modelFingerprint;
-        }
-
-        public VectorSimilarity similarity() {
-            return similarity;
-        }
-
-        public VectorIndexOptions indexOptions() {
-            return indexOptions;
-        }
-
-        @Override
-        public String typeName() {
-            return CONTENT_TYPE;
-        }
-
-        /**
-         * Checks that {@code vector} can be indexed in or searched against this field.
-         *
-         * @throws IllegalArgumentException naming the field and the problem
-         */
-        public void checkVector(float[] vector) {
-            if (vector.length != dims) {
-                throw new IllegalArgumentException(
-                    "field [" + name() + "] takes vectors of [" + dims + "] dims, got a vector of [" + vector.length + "]"
-                );
-            }
-            double squaredNorm = 0;
-            for (int i = 0; i < vector.length; i++) {
-                if (Float.isFinite(vector[i]) == false) {
-                    throw new IllegalArgumentException(
-                        "field [" + name() + "] takes finite numbers, got [" + vector[i] + "] at position [" + i + "]"
-                    );
-                }
-                squaredNorm += (double) vector[i] * vector[i];
-            }
-            // Lucene computes similarities in floats: past this, cosine and dot products overflow to infinity or NaN,
-            // and the document would be unfindable or score as Infinity.
-            if (squaredNorm > Float.MAX_VALUE) {
-                throw new IllegalArgumentException(
-                    "field [" + name() + "] takes vectors whose squared length fits a float (at most [" + Float.MAX_VALUE + "]), got a "
-                        + "vector of squared length [" + squaredNorm + "]; scale it down"
-                );
-            }
-            String problem = similarity.problem(vector);
-            if (problem != null) {
-                throw new IllegalArgumentException("the vector for field [" + name() + "] " + problem);
-            }
-        }
-
-        /**
-         * Approximate search: the {@code k} nearest documents after searching {@code numCandidates} per segment,
-         * rescored from the raw vectors for quantized types. Inside a {@code nested} query pass the parents' filter,
-         * so that {@code k} counts parents.
-         *
-         * @param filter        what documents may match, applied during the graph search; may be null
-         * @param minScore      hits under this similarity do not match; may be null
-         * @param parentsFilter the enclosing documents of nested vectors, or null at the top level
-         */
-        public Query knnQuery(float[] vector, int k, int numCandidates, Query filter, Float minScore, BitSetProducer parentsFilter) {
-            checkVector(vector);
-            KnnCandidates candidates = new KnnCandidates(
-                name(),
-                vector,
-                similarity.function(),
-                k,
-                minScore,
-                indexOptions.type().quantized()
-            );
-            if (parentsFilter != null) {
-                return new NestedSemanticKnnQuery(name(), vector, numCandidates, filter, parentsFilter, candidates);
-            }
-            return new SemanticKnnQuery(name(), vector, numCandidates, filter, candidates);
-        }
-
-        /** Every document with a vector that passes {@code filter}, scored with its exact similarity. */
-        public Query exactQuery(float[] vector, Query filter, Float minScore) {
-            checkVector(vector);
-            Query exact = new ExactVectorQuery(name(), vector, similarity.function(), minScore);
-            if (filter == null) {
-                return exact;
-            }
-            return new BooleanQuery.Builder().add(exact, BooleanClause.Occur.MUST).add(filter, BooleanClause.Occur.FILTER).build();
-        }
-
-        @Override
-        public Query existsQuery(QueryShardContext context) {
-            return new FieldExistsQuery(name());
-        }
-
-        @Override
-        public Query termQuery(Object value, QueryShardContext context) {
-            String message = "[" + CONTENT_TYPE + "] field [" + name() + "] does not support term or match queries; search it with a "
-                + "[semantic] query";
-            // A QueryShardException also tells query_string and multi_match to skip this field when expanding "*".
-            throw context == null ? new IllegalArgumentException(message) : new QueryShardException(context, message);
-        }
-
-        @Override
-        public IndexFieldData.Builder fielddataBuilder(
-            String fullyQualifiedIndexName,
-            Supplier<SearchLookup> searchLookup
-        ) {
-            throw new IllegalArgumentException("[" + CONTENT_TYPE + "] fields do not support sorting, scripting or aggregating");
-        }
-
-        @Override
-        public ValueFetcher valueFetcher(QueryShardContext context, SearchLookup searchLookup, String format) {
-            if (format != null) {
-                throw new IllegalArgumentException("field [" + name() + "] of type [" + typeName() + "] doesn't support formats");
-            }
-            return new ArraySourceValueFetcher(name(), context) {
-                @Override
-                protected Object parseSourceValue(Object value) {
-                    return List.of(value); // the vector is one value, not one value per number
-                }
-            };
-        }
-    }
 
     private final FieldType luceneFieldType;
 
     private SemanticVectorFieldMapper(String simpleName, SemanticVectorFieldType fieldType, MultiFields multiFields, CopyTo copyTo) {
         super(simpleName, fieldType, multiFields, copyTo);
-        this.luceneFieldType = KnnFloatVectorField.createFieldType(fieldType.dims, fieldType.similarity.function());
+        this.luceneFieldType = KnnFloatVectorField.createFieldType(fieldType.dims(), fieldType.similarity().function());
     }
 
     @Override
@@ -475,10 +234,10 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
         String name = fieldType().name();
         if (parser.currentToken() != Token.START_ARRAY) {
             throw new IllegalArgumentException(
-                "field [" + name + "] takes an array of [" + fieldType().dims + "] numbers, got [" + describe(parser) + "]"
+                "field [" + name + "] takes an array of [" + fieldType().dims() + "] numbers, got [" + describe(parser) + "]"
             );
         }
-        float[] vector = new float[fieldType().dims];
+        float[] vector = new float[fieldType().dims()];
         int length = 0;
         for (Token token = parser.nextToken(); token != Token.END_ARRAY; token = parser.nextToken()) {
             if (token == Token.START_ARRAY) {

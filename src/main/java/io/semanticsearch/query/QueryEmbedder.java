@@ -4,7 +4,7 @@ import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.mapper.MappedModels;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
-import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
+import io.semanticsearch.mapper.SemanticVectorFieldType;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;

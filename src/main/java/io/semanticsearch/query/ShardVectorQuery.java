@@ -1,7 +1,7 @@
 package io.semanticsearch.query;
 
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
-import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
+import io.semanticsearch.mapper.SemanticVectorFieldType;
 import io.semanticsearch.mapper.VectorSimilarity;
 
 import org.apache.lucene.search.Query;

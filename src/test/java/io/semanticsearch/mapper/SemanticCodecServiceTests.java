@@ -1,7 +1,5 @@
 package io.semanticsearch.mapper;
 
-import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
-
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;

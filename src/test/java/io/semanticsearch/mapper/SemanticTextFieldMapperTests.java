@@ -100,7 +100,7 @@ public class SemanticTextFieldMapperTests extends MapperServiceTestCase {
         assertEquals("body_semantic.passages", semantic.passagesPath());
         assertEquals("body_semantic.passages.vector", semantic.vectorField());
         assertTrue(semantic.getTextSearchInfo().isTokenized());
-        assertTrue(mapperService.fieldType("body_semantic.passages.vector") instanceof SemanticVectorFieldMapper.SemanticVectorFieldType);
+        assertTrue(mapperService.fieldType("body_semantic.passages.vector") instanceof SemanticVectorFieldType);
     }
 
     public void testTextIsIndexedWithTheFieldsAnalyzer() throws IOException {

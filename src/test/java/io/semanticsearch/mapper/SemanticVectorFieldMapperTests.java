@@ -2,7 +2,6 @@ package io.semanticsearch.mapper;
 
 import io.semanticsearch.embed.ModelFixtures;
 import io.semanticsearch.embed.ModelRegistry;
-import io.semanticsearch.mapper.SemanticVectorFieldMapper.SemanticVectorFieldType;
 
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.IndexableField;

@@ -100,6 +100,25 @@ public class ModelIdentityClusterIT {
     }
 
     @Test
+    public void sentenceHighlightsOnTheNodeWithOtherFilesAreRefused() {
+        assertEquals(201, a.post("/kb-shared/_doc/highlighted?refresh=true",
+            "{\"body\": \"Logrotate rotates, compresses and mails system logs. It runs daily from cron.\"}").status());
+        JsonNode vector = a.post("/_plugins/_semantic/_embed", "{\"texts\": [\"rotate logs\"], \"model\": \"shared\", \"input_type\": \"query\"}")
+            .json().path("embeddings").path(0);
+        assertEquals(vector.toString(), 384, vector.size());
+        // A vector query runs on either copy of the shard; the highlighter embeds the hits' sentences where the copy is.
+        String search = "{\"query\": {\"semantic\": {\"field\": \"body\", \"vector\": " + vector + "}}, "
+            + "\"highlight\": {\"fields\": {\"body\": {\"type\": \"semantic_sentences\"}}}}";
+        LocalNode.Response onA = a.post("/kb-shared/_search?preference=_only_nodes:mi-a", search);
+        assertEquals(onA.toString(), 200, onA.status());
+        JsonNode hits = onA.json().path("hits").path("hits");
+        assertTrue(onA.body(), hits.size() >= 1 && hits.path(0).path("highlight").path("body").size() >= 1);
+        LocalNode.Response onB = a.post("/kb-shared/_search?preference=_only_nodes:mi-b", search);
+        assertTrue(onB.body(), onB.body().contains("fingerprint") && onB.body().contains("[shared]") && onB.body().contains("on this node"));
+        assertTrue(onB.toString(), onB.status() == 400 || onB.json().path("_shards").path("failed").asInt() == 1);
+    }
+
+    @Test
     public void aPipelineOnTheNodeWithOtherFilesRefusesToWriteIntoAFieldMappedWithTheFirst() {
         assertEquals(200, a.put("/_ingest/pipeline/embed-shared", "{\"processors\": [{\"semantic_embed\": {\"field_map\": {\"text\": \"text_vec\"}, "
             + "\"model\": \"shared\"}}]}").status());
