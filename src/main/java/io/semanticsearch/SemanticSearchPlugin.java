@@ -4,6 +4,7 @@ import io.semanticsearch.embed.ClusterModelsAction;
 import io.semanticsearch.embed.EmbedAction;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelRegistry;
+import io.semanticsearch.embed.NodesWithModels;
 import io.semanticsearch.embed.QueryCacheClearAction;
 import io.semanticsearch.embed.QueryVectorCache;
 import io.semanticsearch.embed.SemanticStatsAction;
@@ -124,7 +125,7 @@ public class SemanticSearchPlugin extends Plugin
     public Settings additionalSettings() {
         // Tells the other nodes whether this one embeds: a node that loads no models sends query texts to one that does.
         return Settings.builder()
-            .put("node.attr." + QueryEmbedder.MODELS_ATTRIBUTE, SemanticSettings.MODELS_LOAD.get(settings))
+            .put("node.attr." + NodesWithModels.ATTRIBUTE, SemanticSettings.MODELS_LOAD.get(settings))
             .build();
     }
 

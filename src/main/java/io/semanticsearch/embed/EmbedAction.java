@@ -1,5 +1,7 @@
 package io.semanticsearch.embed;
 
+import io.semanticsearch.WireFormat;
+
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.action.ActionType;
@@ -43,6 +45,7 @@ public final class EmbedAction extends ActionType<EmbedAction.Response> {
 
         public Request(StreamInput in) throws IOException {
             super(in);
+            WireFormat.readHeader(in, NAME + " request");
             model = in.readOptionalString();
             inputType = in.readEnum(InputType.class);
             texts = in.readStringList();
@@ -51,6 +54,7 @@ public final class EmbedAction extends ActionType<EmbedAction.Response> {
         @Override
         public void writeTo(StreamOutput out) throws IOException {
             super.writeTo(out);
+            WireFormat.writeHeader(out);
             out.writeOptionalString(model);
             out.writeEnum(inputType);
             out.writeStringCollection(texts);
@@ -78,7 +82,7 @@ public final class EmbedAction extends ActionType<EmbedAction.Response> {
             return new CancellableTask(id, type, action, getDescription(), parentTaskId, headers) {
                 @Override
                 public boolean shouldCancelChildrenOnCancellation() {
-                    return false;
+                    return true; // the same call forwarded to a node that loads models
                 }
             };
         }
@@ -103,6 +107,7 @@ public final class EmbedAction extends ActionType<EmbedAction.Response> {
 
         public Response(StreamInput in) throws IOException {
             super(in);
+            WireFormat.readHeader(in, NAME + " answer");
             model = in.readString();
             dims = in.readVInt();
             vectors = new float[in.readVInt()][];
@@ -113,6 +118,7 @@ public final class EmbedAction extends ActionType<EmbedAction.Response> {
 
         @Override
         public void writeTo(StreamOutput out) throws IOException {
+            WireFormat.writeHeader(out);
             out.writeString(model);
             out.writeVInt(dims);
             out.writeVInt(vectors.length);

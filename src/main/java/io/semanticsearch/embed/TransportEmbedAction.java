@@ -1,29 +1,50 @@
 package io.semanticsearch.embed;
 
+import org.opensearch.action.ActionListenerResponseHandler;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.tasks.CancellableTask;
 import org.opensearch.tasks.Task;
+import org.opensearch.transport.TransportRequestOptions;
 import org.opensearch.transport.TransportService;
 
-/** Runs {@link EmbedAction} on the node that received it, checking its task between model runs. */
+/**
+ * Runs {@link EmbedAction} on the node that received it, checking its task between model runs; a node that loads no
+ * models ({@code plugins.semantic.models.load: false}) sends the request on to one that does, as a child task (so that
+ * cancelling the call, or closing its connection, stops the inference there too).
+ */
 public final class TransportEmbedAction extends HandledTransportAction<EmbedAction.Request, EmbedAction.Response> {
 
     /** Calls of at most this many texts are what a search or an application waits for: they take the search lane. */
     static final int SEARCH_LANE_TEXTS = 16;
 
+    private final TransportService transportService;
+    private final ClusterService clusterService;
     private final EmbeddingService embeddings;
 
     @Inject
-    public TransportEmbedAction(TransportService transportService, ActionFilters actionFilters, EmbeddingService embeddings) {
+    public TransportEmbedAction(
+        TransportService transportService,
+        ActionFilters actionFilters,
+        ClusterService clusterService,
+        EmbeddingService embeddings
+    ) {
         super(EmbedAction.NAME, transportService, actionFilters, EmbedAction.Request::new);
+        this.transportService = transportService;
+        this.clusterService = clusterService;
         this.embeddings = embeddings;
     }
 
     @Override
     protected void doExecute(Task task, EmbedAction.Request request, ActionListener<EmbedAction.Response> listener) {
+        if (embeddings.registry().loadsModels() == false) {
+            forward(task, request, listener);
+            return;
+        }
         EmbeddingModel model;
         try {
             model = embeddings.model(request.model());
@@ -40,6 +61,26 @@ public final class TransportEmbedAction extends HandledTransportAction<EmbedActi
             lane,
             () -> cancellable != null && cancellable.isCancelled(),
             ActionListener.map(listener, vectors -> new EmbedAction.Response(model.name(), model.dims(), vectors))
+        );
+    }
+
+    private void forward(Task task, EmbedAction.Request request, ActionListener<EmbedAction.Response> listener) {
+        // The same texts go to the same node, whose query cache may hold them.
+        DiscoveryNode target = NodesWithModels.pick(clusterService.state().nodes(), request.texts().hashCode());
+        if (target == null) {
+            listener.onFailure(new IllegalArgumentException(
+                "[_embed] node [" + clusterService.getNodeName() + "] loads no models ([plugins.semantic.models.load: false]) and no "
+                    + "node of the cluster does: load models on at least one node"
+            ));
+            return;
+        }
+        transportService.sendChildRequest(
+            target,
+            EmbedAction.NAME,
+            request,
+            task,
+            TransportRequestOptions.EMPTY,
+            new ActionListenerResponseHandler<>(listener, EmbedAction.Response::new)
         );
     }
 }

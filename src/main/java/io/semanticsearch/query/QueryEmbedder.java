@@ -2,6 +2,7 @@ package io.semanticsearch.query;
 
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.embed.NodesWithModels;
 import io.semanticsearch.mapper.MappedModels;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldType;
@@ -22,8 +23,6 @@ import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
 
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -143,30 +142,20 @@ public final class QueryEmbedder {
      * answers a text asked again), for a node that loads none.
      */
     void embedElsewhere(QueryModel model, String[] indices, String text, Client client, ActionListener<RemoteQueryEmbedAction.Response> listener) {
-        List<DiscoveryNode> withModels = new ArrayList<>();
-        for (DiscoveryNode node : clusterService.state().nodes()) {
-            if (Boolean.parseBoolean(node.getAttributes().getOrDefault(MODELS_ATTRIBUTE, "false"))) {
-                withModels.add(node);
-            }
-        }
-        if (withModels.isEmpty()) {
+        DiscoveryNode target = NodesWithModels.pick(clusterService.state().nodes(), text.hashCode());
+        if (target == null) {
             listener.onFailure(new IllegalArgumentException(
                 "[semantic] cannot embed [query] text: node [" + clusterService.getNodeName() + "] loads no models "
                     + "([plugins.semantic.models.load: false]) and no node of the cluster does"
             ));
             return;
         }
-        withModels.sort(Comparator.comparing(DiscoveryNode::getId));
-        DiscoveryNode target = withModels.get(Math.floorMod(text.hashCode(), withModels.size()));
         client.execute(
             RemoteQueryEmbedAction.INSTANCE,
             new RemoteQueryEmbedAction.Request(indices, model.field(), model.name(), model.fingerprint(), text, target),
             listener
         );
     }
-
-    /** The node attribute that says whether a node loads models ({@code plugins.semantic.models.load}). */
-    public static final String MODELS_ATTRIBUTE = "semantic_models";
 
     /** Embeds, on this node, a query text another node sent ({@link RemoteQueryEmbedAction}). */
     void embedHere(RemoteQueryEmbedAction.Request request, ActionListener<RemoteQueryEmbedAction.Response> listener) {

@@ -1,5 +1,7 @@
 package io.semanticsearch.rag;
 
+import io.semanticsearch.WireFormat;
+
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.action.ActionType;
@@ -9,6 +11,7 @@ import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.tasks.TaskId;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.ToXContentObject;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.tasks.CancellableTask;
@@ -33,16 +36,33 @@ public final class RagAction extends ActionType<RagAction.Response> {
     }
 
     /**
-     * A parsed {@code _rag} request. It runs where the REST layer received it, so it is never sent: its query DSL
-     * parts would need the node's parsers on the other side.
+     * A {@code _rag} request: its body as it came, parsed where it came in (so that a bad one is a 400 at once) and
+     * again on the node it is sent to when that node loads no models, with that node's query DSL parsers.
      */
     public static final class Request extends ActionRequest implements IndicesRequest {
         private final String[] indices;
-        private final RagRequest rag;
+        private final Map<String, Object> body;
+        private RagRequest rag;
 
-        public Request(String[] indices, RagRequest rag) {
+        public Request(String[] indices, Map<String, Object> body, RagRequest rag) {
             this.indices = indices;
+            this.body = body;
             this.rag = rag;
+        }
+
+        public Request(StreamInput in) throws IOException {
+            super(in);
+            WireFormat.readHeader(in, NAME + " request");
+            indices = in.readStringArray();
+            body = in.readMap();
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            super.writeTo(out);
+            WireFormat.writeHeader(out);
+            out.writeStringArray(indices);
+            out.writeMap(body);
         }
 
         @Override
@@ -55,13 +75,12 @@ public final class RagAction extends ActionType<RagAction.Response> {
             return IndicesOptions.strictExpandOpenAndForbidClosed();
         }
 
-        public RagRequest rag() {
+        /** The parsed request; parsed here, with {@code registry}, when it arrived from another node. */
+        public RagRequest rag(NamedXContentRegistry registry) {
+            if (rag == null) {
+                rag = RagRequest.parse(body, registry);
+            }
             return rag;
-        }
-
-        @Override
-        public void writeTo(StreamOutput out) {
-            throw new UnsupportedOperationException("[" + NAME + "] runs on the node that received it and is never sent");
         }
 
         @Override
@@ -81,7 +100,7 @@ public final class RagAction extends ActionType<RagAction.Response> {
 
         @Override
         public String getDescription() {
-            return "rag " + List.of(indices) + " field [" + rag.field() + "] question [" + rag.question() + "]";
+            return "rag " + List.of(indices) + " field [" + body.get("field") + "] question [" + body.get("question") + "]";
         }
     }
 
@@ -95,6 +114,7 @@ public final class RagAction extends ActionType<RagAction.Response> {
 
         public Response(StreamInput in) throws IOException {
             super(in);
+            WireFormat.readHeader(in, NAME + " answer");
             String answer = in.readOptionalString();
             int count = in.readVInt();
             List<Citation> citations = new ArrayList<>(count);
@@ -114,6 +134,7 @@ public final class RagAction extends ActionType<RagAction.Response> {
 
         @Override
         public void writeTo(StreamOutput out) throws IOException {
+            WireFormat.writeHeader(out);
             out.writeOptionalString(rag.answer());
             out.writeVInt(rag.citations().size());
             for (Citation citation : rag.citations()) {

@@ -45,8 +45,11 @@ public class RestEmbedAction extends BaseRestHandler {
             throw new IllegalArgumentException("[_embed] needs a body such as {\"texts\": [\"some text\"]}");
         }
         EmbedRequest embed = EmbedRequest.parse(RequestBodies.read(request, "_embed"), maxTexts.getAsInt());
-        // Checked here, so that an unknown model or a text without a single token is a 400 before any task starts.
-        embeddings.model(embed.model());
+        // Checked here, so that an unknown model or a text without a single token is a 400 before any task starts (on a
+        // node that loads no models, the node the request goes to checks the model).
+        if (embeddings.registry().loadsModels()) {
+            embeddings.model(embed.model());
+        }
         for (int i = 0; i < embed.texts().size(); i++) {
             if (BertCharClasses.hasContent(embed.texts().get(i)) == false) {
                 throw new IllegalArgumentException(

@@ -13,6 +13,7 @@ import org.opensearch.transport.client.node.NodeClient;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code POST /{index}/_rag}: answers a question from the passages of an index, with citations. Parses and checks the
@@ -43,11 +44,12 @@ public class RestRagAction extends BaseRestHandler {
         if (request.hasContentOrSourceParam() == false) {
             throw new IllegalArgumentException("[_rag] needs a body such as {\"question\": \"...\", \"field\": \"passages\"}");
         }
-        RagRequest ragRequest = RagRequest.parse(RequestBodies.read(request, "_rag"), request.getXContentRegistry());
+        Map<String, Object> body = RequestBodies.read(request, "_rag");
+        RagRequest ragRequest = RagRequest.parse(body, request.getXContentRegistry());
         // An unknown or unusable connector is a 400 before any search runs.
         rag.connector(ragRequest);
         // A task of its own, cancelled (with its searches) when the client closes its connection.
-        RagAction.Request action = new RagAction.Request(indices, ragRequest);
+        RagAction.Request action = new RagAction.Request(indices, body, ragRequest);
         return channel -> new RestCancellableNodeClient(client, request.getHttpChannel()).execute(
             RagAction.INSTANCE,
             action,

@@ -21,7 +21,8 @@ import static org.junit.Assert.assertTrue;
  * being embedded: the bulk and the ones after it answer, every document they acknowledged is found once the cluster
  * is green again, and the search by meaning still works. Embedding happens on the ingest node before the shards see a document, so a
  * lost data node costs what it costs any bulk, nothing more. The other data node loads no models
- * ({@code plugins.semantic.models.load: false}) and holds its shards all the same.
+ * ({@code plugins.semantic.models.load: false}) and holds its shards all the same; the text queries, {@code _embed} and
+ * {@code _rag} requests it receives are answered by a node that loads models.
  */
 public class NodeLossClusterIT {
 
@@ -125,8 +126,20 @@ public class NodeLossClusterIT {
         assertEquals(viaData.body(), 3, viaData.json().path("hits").path("hits").size());
         assertEquals(viaData.body(), viaManager.path(0).path("_id").asText(), viaData.json().path("hits").path("hits").path(0).path("_id").asText());
 
-        LocalNode.Response embed = dataA.post("/_plugins/_semantic/_embed", "{\"texts\": [\"hello\"]}");
-        assertEquals(embed.toString(), 400, embed.status());
-        assertTrue(embed.body(), embed.body().contains("node [nl-data-a] loads no models ([plugins.semantic.models.load: false])"));
+        // _embed and _rag sent to it are answered by a node that loads models: the same vectors, the same answer.
+        String texts = "{\"texts\": [\"hello\", \"rotate the logs\"], \"input_type\": \"query\"}";
+        LocalNode.Response embedViaData = dataA.post("/_plugins/_semantic/_embed", texts);
+        assertEquals(embedViaData.toString(), 200, embedViaData.status());
+        assertEquals(manager.post("/_plugins/_semantic/_embed", texts).json(), embedViaData.json());
+        String question = "{\"question\": \"How long are logs kept?\", \"field\": \"body\", \"k\": 3}";
+        LocalNode.Response ragViaData = dataA.post("/kb/_rag", question);
+        assertEquals(ragViaData.toString(), 200, ragViaData.status());
+        JsonNode ragViaManager = manager.post("/kb/_rag", question).json();
+        assertTrue(ragViaData.body(), ragViaData.json().path("answer").asText().contains("four weeks"));
+        assertEquals(ragViaManager.path("answer"), ragViaData.json().path("answer"));
+        assertEquals(ragViaManager.path("citations"), ragViaData.json().path("citations"));
+        // A bad request is refused where it came in, before anything is sent.
+        LocalNode.Response bad = dataA.post("/kb/_rag", "{\"question\": \"How long?\", \"field\": \"body\", \"k\": 0}");
+        assertEquals(bad.toString(), 400, bad.status());
     }
 }
