@@ -2,6 +2,7 @@ package io.semanticsearch.embed;
 
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.cluster.node.DiscoveryNodes;
+import org.opensearch.cluster.service.ClusterService;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,5 +36,21 @@ public final class NodesWithModels {
         }
         withModels.sort(Comparator.comparing(DiscoveryNode::getId));
         return withModels.get(Math.floorMod(key, withModels.size()));
+    }
+
+    /**
+     * As {@link #pick}, for {@code what} (the request, as its errors name it) on this node, which loads no models.
+     *
+     * @throws IllegalArgumentException when no node of the cluster loads models
+     */
+    public static DiscoveryNode target(ClusterService clusterService, int key, String what) {
+        DiscoveryNode target = pick(clusterService.state().nodes(), key);
+        if (target == null) {
+            throw new IllegalArgumentException(
+                what + " node [" + clusterService.getNodeName() + "] loads no models ([plugins.semantic.models.load: false]) and no "
+                    + "node of the cluster does: load models on at least one node"
+            );
+        }
+        return target;
     }
 }

@@ -66,12 +66,11 @@ public final class TransportEmbedAction extends HandledTransportAction<EmbedActi
 
     private void forward(Task task, EmbedAction.Request request, ActionListener<EmbedAction.Response> listener) {
         // The same texts go to the same node, whose query cache may hold them.
-        DiscoveryNode target = NodesWithModels.pick(clusterService.state().nodes(), request.texts().hashCode());
-        if (target == null) {
-            listener.onFailure(new IllegalArgumentException(
-                "[_embed] node [" + clusterService.getNodeName() + "] loads no models ([plugins.semantic.models.load: false]) and no "
-                    + "node of the cluster does: load models on at least one node"
-            ));
+        DiscoveryNode target;
+        try {
+            target = NodesWithModels.target(clusterService, request.texts().hashCode(), "[_embed]");
+        } catch (IllegalArgumentException e) {
+            listener.onFailure(e);
             return;
         }
         transportService.sendChildRequest(

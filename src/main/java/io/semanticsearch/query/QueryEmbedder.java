@@ -142,12 +142,11 @@ public final class QueryEmbedder {
      * answers a text asked again), for a node that loads none.
      */
     void embedElsewhere(QueryModel model, String[] indices, String text, Client client, ActionListener<RemoteQueryEmbedAction.Response> listener) {
-        DiscoveryNode target = NodesWithModels.pick(clusterService.state().nodes(), text.hashCode());
-        if (target == null) {
-            listener.onFailure(new IllegalArgumentException(
-                "[semantic] cannot embed [query] text: node [" + clusterService.getNodeName() + "] loads no models "
-                    + "([plugins.semantic.models.load: false]) and no node of the cluster does"
-            ));
+        DiscoveryNode target;
+        try {
+            target = NodesWithModels.target(clusterService, text.hashCode(), "[semantic] cannot embed [query] text:");
+        } catch (IllegalArgumentException e) {
+            listener.onFailure(e);
             return;
         }
         client.execute(

@@ -79,12 +79,11 @@ public final class TransportRagAction extends HandledTransportAction<RagAction.R
 
     private void forward(Task task, RagAction.Request request, RagRequest parsed, ActionListener<RagAction.Response> listener) {
         // The same question goes to the same node, whose query cache holds its vector and the sentences it cited.
-        DiscoveryNode target = NodesWithModels.pick(clusterService.state().nodes(), parsed.question().hashCode());
-        if (target == null) {
-            listener.onFailure(new IllegalArgumentException(
-                "[_rag] node [" + clusterService.getNodeName() + "] loads no models ([plugins.semantic.models.load: false]) and no "
-                    + "node of the cluster does: load models on at least one node"
-            ));
+        DiscoveryNode target;
+        try {
+            target = NodesWithModels.target(clusterService, parsed.question().hashCode(), "[_rag]");
+        } catch (IllegalArgumentException e) {
+            listener.onFailure(e);
             return;
         }
         transportService.sendChildRequest(
