@@ -43,11 +43,15 @@ public abstract class ModelNodesResponse<N extends BaseNodeResponse> extends Bas
     }
 
     /** {@code "nodes": {<node id>: {...}}}, each node as it renders itself. */
-    protected final XContentBuilder nodesToXContent(XContentBuilder builder, ToXContent.Params params) throws IOException {
+    protected static <T extends BaseNodeResponse & ToXContentFragment> XContentBuilder nodesToXContent(
+        List<T> nodes,
+        XContentBuilder builder,
+        ToXContent.Params params
+    ) throws IOException {
         builder.startObject("nodes");
-        for (N node : getNodes()) {
+        for (T node : nodes) {
             builder.startObject(node.getNode().getId());
-            ((ToXContentFragment) node).toXContent(builder, params);
+            node.toXContent(builder, params);
             builder.endObject();
         }
         return builder.endObject();

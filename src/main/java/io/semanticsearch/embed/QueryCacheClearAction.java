@@ -75,7 +75,7 @@ public final class QueryCacheClearAction extends ActionType<QueryCacheClearActio
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            return nodesToXContent(builder, params);
+            return nodesToXContent(getNodes(), builder, params);
         }
     }
 }

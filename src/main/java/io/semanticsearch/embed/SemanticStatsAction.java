@@ -106,7 +106,7 @@ public final class SemanticStatsAction extends ActionType<SemanticStatsAction.Re
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            return nodesToXContent(builder, params);
+            return nodesToXContent(getNodes(), builder, params);
         }
     }
 }

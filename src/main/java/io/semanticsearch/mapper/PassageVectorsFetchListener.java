@@ -113,7 +113,7 @@ public final class PassageVectorsFetchListener implements SearchOperationListene
         }
         for (String path : vectorPaths) {
             Map<String, Object> probe = probe(path);
-            if (vectorAt(source.getFilter().apply(probe), path)) {
+            if (PassageVectorsInSource.objectAt(source.getFilter().apply(probe), path) != null) {
                 return false;
             }
         }
@@ -132,17 +132,5 @@ public final class PassageVectorsFetchListener implements SearchOperationListene
         @SuppressWarnings("unchecked")
         Map<String, Object> root = (Map<String, Object>) value;
         return root;
-    }
-
-    private static boolean vectorAt(Map<String, Object> filtered, String path) {
-        Object value = filtered;
-        for (String part : path.split("\\.")) {
-            if (value instanceof Map<?, ?> object) {
-                value = object.get(part);
-            } else {
-                return false;
-            }
-        }
-        return value != null;
     }
 }

@@ -130,7 +130,7 @@ final class PassageVectorsInSource {
     }
 
     /** The object at a dotted path of nested objects, or null. */
-    private static Object objectAt(Map<String, Object> source, String path) {
+    static Object objectAt(Map<String, Object> source, String path) {
         Object value = source;
         for (String part : path.split("\\.")) {
             if (value instanceof Map<?, ?> == false) {
