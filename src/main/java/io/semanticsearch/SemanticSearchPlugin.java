@@ -142,14 +142,14 @@ public class SemanticSearchPlugin extends Plugin
             new FixedExecutorBuilder(
                 settings,
                 EmbeddingService.THREAD_POOL,
-                SemanticSettings.DEFAULT_POOL_SIZE,
+                SemanticSettings.defaultPoolSize(settings),
                 SemanticSettings.DEFAULT_POOL_QUEUE,
                 SemanticSettings.POOL_PREFIX
             ),
             new FixedExecutorBuilder(
                 settings,
                 EmbeddingService.SEARCH_THREAD_POOL,
-                SemanticSettings.DEFAULT_SEARCH_POOL_SIZE,
+                SemanticSettings.defaultPoolSize(settings),
                 SemanticSettings.DEFAULT_SEARCH_POOL_QUEUE,
                 SemanticSettings.SEARCH_POOL_PREFIX
             )

@@ -15,11 +15,16 @@ public final class SemanticSettings {
 
     private SemanticSettings() {}
 
-    /** Threads one forward pass of a model may use (ONNX Runtime intra-op threads). */
-    public static final Setting<Integer> INFERENCE_THREADS = new Setting<>(
+    /**
+     * Threads one forward pass of a model may use (ONNX Runtime intra-op threads). One by default: a call uses the
+     * cores by running its parts on several threads of its lane's pool at once, which wastes nothing on handing small
+     * operators between threads, and lets two queries run side by side rather than queue.
+     */
+    public static final Setting<Integer> INFERENCE_THREADS = Setting.intSetting(
         "plugins.semantic.inference.threads",
-        s -> Integer.toString(OpenSearchExecutors.allocatedProcessors(s)),
-        v -> Setting.parseInt(v, 1, 256, "plugins.semantic.inference.threads"),
+        1,
+        1,
+        256,
         Property.NodeScope
     );
 
@@ -87,7 +92,7 @@ public final class SemanticSettings {
     /**
      * Most tokens one model run of an ingest call embeds: a longer call (a bulk of long documents) is cut into runs
      * of this size, each queued on its own, so that no bulk holds the ingest lane for long. 8192 tokens is 32 texts of
-     * 256 tokens: about a second of all-MiniLM-L6-v2 on two cores.
+     * 256 tokens: about two seconds of all-MiniLM-L6-v2 on one core.
      */
     public static final Setting<Integer> INGEST_CALL_TOKENS = Setting.intSetting(
         "plugins.semantic.inference.ingest_call_tokens",
@@ -118,12 +123,10 @@ public final class SemanticSettings {
         Property.NodeScope
     );
 
-    /** Inference pool threads: one by default, since each inference already uses every core it is given. */
-    public static final int DEFAULT_POOL_SIZE = 1;
+    /** The ingest lane's pool: a thread per core (each model call runs on one), a short queue of bulks' runs. */
     public static final int DEFAULT_POOL_QUEUE = 100;
     public static final String POOL_PREFIX = "plugins.semantic.inference.pool";
-    /** The search lane's pool: one thread, and a long queue, since each query call is short. */
-    public static final int DEFAULT_SEARCH_POOL_SIZE = 1;
+    /** The search lane's pool: a thread per core too, and a long queue, since each query call is short. */
     public static final int DEFAULT_SEARCH_POOL_QUEUE = 1000;
     public static final String SEARCH_POOL_PREFIX = "plugins.semantic.inference.search_pool";
 
@@ -170,5 +173,10 @@ public final class SemanticSettings {
 
     static int inferenceThreads(Settings settings) {
         return INFERENCE_THREADS.get(settings);
+    }
+
+    /** Threads of each inference lane's pool unless its {@code .size} says otherwise: the node's allocated processors. */
+    static int defaultPoolSize(Settings settings) {
+        return OpenSearchExecutors.allocatedProcessors(settings);
     }
 }

@@ -20,9 +20,10 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Two lanes, each its own pool: {@link Lane#SEARCH} for what a search waits for (query texts, {@code _rag}'s
  * sentences, small {@code _embed} calls) and {@link Lane#INGEST} for documents. A query then never waits behind a
- * bulk's model calls: both lanes run at once on the model's shared session, each call with the threads it is given.
- * An ingest call is also cut into runs of at most {@code plugins.semantic.inference.ingest_call_tokens} tokens, each
- * queued behind the others' as it comes, so that several bulks share the lane and none holds it for long.
+ * bulk's model calls: both lanes run at once on the model's shared session. A call runs as parts on several of its
+ * lane's threads at once ({@link EmbeddingRuns}): a search call as one part per thread, an ingest call as runs of at
+ * most {@code plugins.semantic.inference.ingest_call_tokens} tokens, each queued behind the others' as it comes, so
+ * that several bulks share the lane and none holds it for long.
  */
 public final class EmbeddingService implements Closeable {
 
@@ -125,11 +126,17 @@ public final class EmbeddingService implements Closeable {
             for (String text : texts) {
                 tokenized.add(model.tokenize(text, type));
             }
-            if (lane == Lane.SEARCH) {
-                listener.onResponse(embedNow(model, tokenized, modelStats));
-            } else {
-                new IngestRuns(model, tokenized, modelStats, cancelled, listener).runNext();
-            }
+            int width = width(lane);
+            // A search call is spread over the lane's threads; an ingest call also goes in runs short enough that
+            // other bulks' runs interleave with its own.
+            new EmbeddingRuns(
+                tokenized,
+                lane == Lane.SEARCH ? EmbeddingRuns.evenly(tokenized, width) : EmbeddingRuns.byTokens(tokenized, ingestCallTokens),
+                run -> embedNow(model, run, modelStats),
+                (worker, onFailure) -> submit(lane, true, modelStats, ActionListener.wrap(ignored -> {}, onFailure::accept), worker),
+                cancelled,
+                listener
+            ).start(width);
         });
     }
 
@@ -228,6 +235,11 @@ public final class EmbeddingService implements Closeable {
         return queryCache.stats();
     }
 
+    /** How many threads of {@code lane} one call may use at once: all of its pool's. */
+    private int width(Lane lane) {
+        return Math.max(1, threadPool.info(lane.pool()).getMax());
+    }
+
     /**
      * @param force skip the queue's bound: for the next run of a call the pool already took, whose first runs would be
      *              wasted if it were refused now. Only new calls meet the bound, so a full queue refuses new work.
@@ -250,56 +262,6 @@ public final class EmbeddingService implements Closeable {
                 super.onRejection(e);
             }
         });
-    }
-
-    /**
-     * One ingest call cut into runs of at most {@code ingestCallTokens} tokens (a text is never split): each run is a
-     * task of its own, queued when the one before ends, so that other callers' runs interleave with it.
-     */
-    private final class IngestRuns {
-        private final EmbeddingModel model;
-        private final List<TokenizedText> tokenized;
-        private final ModelStats modelStats;
-        private final BooleanSupplier cancelled;
-        private final ActionListener<float[][]> listener;
-        private final float[][] vectors;
-        private int next;
-
-        IngestRuns(
-            EmbeddingModel model,
-            List<TokenizedText> tokenized,
-            ModelStats modelStats,
-            BooleanSupplier cancelled,
-            ActionListener<float[][]> listener
-        ) {
-            this.model = model;
-            this.tokenized = tokenized;
-            this.modelStats = modelStats;
-            this.cancelled = cancelled;
-            this.listener = listener;
-            this.vectors = new float[tokenized.size()][];
-        }
-
-        /** Embeds the next run on this thread, then queues the one after it, or answers. Confined to one run at a time. */
-        void runNext() {
-            if (next > 0 && cancelled.getAsBoolean()) {
-                listener.onFailure(new TaskCancelledException("the embedding call was cancelled after [" + next + "] of its ["
-                    + tokenized.size() + "] texts"));
-                return;
-            }
-            int from = next;
-            long tokens = 0;
-            while (next < tokenized.size() && (next == from || tokens + tokenized.get(next).length() <= ingestCallTokens)) {
-                tokens += tokenized.get(next++).length();
-            }
-            float[][] run = embedNow(model, tokenized.subList(from, next), modelStats);
-            System.arraycopy(run, 0, vectors, from, run.length);
-            if (next == tokenized.size()) {
-                listener.onResponse(vectors);
-            } else {
-                submit(Lane.INGEST, true, modelStats, listener, this::runNext);
-            }
-        }
     }
 
     private float[][] embedNow(EmbeddingModel model, List<TokenizedText> tokenized, ModelStats modelStats) {

@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 public class EmbeddingServiceTests extends OpenSearchTestCase {
 
     private static final int INGEST_CALL_TOKENS = 300;
+    /** Threads of each lane, as on a two-core node: each model call runs on one of them. */
+    private static final int LANE_THREADS = 2;
 
     private static ThreadPool threadPool;
     private static EmbeddingService service;
@@ -36,8 +38,8 @@ public class EmbeddingServiceTests extends OpenSearchTestCase {
         ModelFixtures.modelFolder(root.resolve(ModelFixtures.MINILM), ModelFixtures.MINILM);
         threadPool = new TestThreadPool(
             "embedding-service-tests",
-            new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.THREAD_POOL, 1, 100, SemanticSettings.POOL_PREFIX),
-            new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.SEARCH_THREAD_POOL, 1, 1000, SemanticSettings.SEARCH_POOL_PREFIX)
+            new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.THREAD_POOL, LANE_THREADS, 100, SemanticSettings.POOL_PREFIX),
+            new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.SEARCH_THREAD_POOL, LANE_THREADS, 1000, SemanticSettings.SEARCH_POOL_PREFIX)
         );
         ModelRegistry registry = ModelRegistry.load(List.of(new ModelRegistry.Root(root, ModelRegistry.Source.BUNDLED)), 1);
         service = new EmbeddingService(registry, threadPool, 32, INGEST_CALL_TOKENS, new QueryVectorCache(1 << 20));
@@ -55,16 +57,18 @@ public class EmbeddingServiceTests extends OpenSearchTestCase {
 
     public void testAQueryIsAnsweredWhileTheIngestLaneIsBusy() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch ingestRunning = new CountDownLatch(1);
-        // The ingest lane's one thread is taken, and an ingest call waits behind it.
-        threadPool.executor(EmbeddingService.THREAD_POOL).execute(() -> {
-            ingestRunning.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        CountDownLatch ingestRunning = new CountDownLatch(LANE_THREADS);
+        // Every thread of the ingest lane is taken, and an ingest call waits behind them.
+        for (int i = 0; i < LANE_THREADS; i++) {
+            threadPool.executor(EmbeddingService.THREAD_POOL).execute(() -> {
+                ingestRunning.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
         assertTrue(ingestRunning.await(10, TimeUnit.SECONDS));
         CompletableFuture<float[][]> ingest = new CompletableFuture<>();
         service.embed(model, InputType.PASSAGE, List.of("a document"), Lane.INGEST, ActionListener.wrap(ingest::complete, ingest::completeExceptionally));
@@ -93,9 +97,24 @@ public class EmbeddingServiceTests extends OpenSearchTestCase {
         long runs = service.stats(ModelFixtures.MINILM).snapshot(0).requests() - requestsBefore;
         assertTrue("runs " + runs + " for " + tokens + " tokens", runs >= (tokens + INGEST_CALL_TOKENS - 1) / INGEST_CALL_TOKENS);
         assertTrue(runs > 1);
-        float[][] whole = embed(texts, Lane.SEARCH);
+        float[][] whole = model.embed(texts, InputType.PASSAGE, 32);
         for (int i = 0; i < texts.size(); i++) {
             assertArrayEquals(whole[i], cut[i], 1e-5f);
+        }
+    }
+
+    public void testASearchCallIsSpreadOverTheLanesThreadsAndGivesTheSameVectors() throws Exception {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            texts.add("Sentence " + i + " of an answer" + " about log rotation".repeat(i % 3));
+        }
+        long requestsBefore = service.stats(ModelFixtures.MINILM).snapshot(0).requests();
+        float[][] spread = embed(texts, Lane.SEARCH);
+        long runs = service.stats(ModelFixtures.MINILM).snapshot(0).requests() - requestsBefore;
+        assertTrue("one run per thread, give or take one for uneven lengths: " + runs, runs >= LANE_THREADS && runs <= LANE_THREADS + 1);
+        float[][] whole = model.embed(texts, InputType.PASSAGE, 32);
+        for (int i = 0; i < texts.size(); i++) {
+            assertArrayEquals(texts.get(i), whole[i], spread[i], 1e-5f);
         }
     }
 

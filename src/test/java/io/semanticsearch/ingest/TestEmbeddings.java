@@ -24,6 +24,8 @@ final class TestEmbeddings implements AutoCloseable {
 
     /** Small, so that the tests see ingest calls cut into several runs. */
     static final int INGEST_CALL_TOKENS = 512;
+    /** Threads of each inference lane, as on a two-core node. */
+    static final int LANE_THREADS = 2;
 
     final ThreadPool threadPool;
     final EmbeddingService service;
@@ -32,20 +34,20 @@ final class TestEmbeddings implements AutoCloseable {
         Path models = dir.resolve("models");
         ModelFixtures.modelFolder(models.resolve(ModelFixtures.MINILM), ModelFixtures.MINILM);
         ModelFixtures.modelFolder(models.resolve(ModelFixtures.BGE), ModelFixtures.BGE);
-        ModelRegistry registry = ModelRegistry.load(List.of(new ModelRegistry.Root(models, ModelRegistry.Source.BUNDLED)), 2);
+        ModelRegistry registry = ModelRegistry.load(List.of(new ModelRegistry.Root(models, ModelRegistry.Source.BUNDLED)), 1);
         threadPool = new TestThreadPool(
             name,
             new FixedExecutorBuilder(
                 Settings.EMPTY,
                 EmbeddingService.THREAD_POOL,
-                SemanticSettings.DEFAULT_POOL_SIZE,
+                LANE_THREADS,
                 SemanticSettings.DEFAULT_POOL_QUEUE,
                 SemanticSettings.POOL_PREFIX
             ),
             new FixedExecutorBuilder(
                 Settings.EMPTY,
                 EmbeddingService.SEARCH_THREAD_POOL,
-                SemanticSettings.DEFAULT_SEARCH_POOL_SIZE,
+                LANE_THREADS,
                 SemanticSettings.DEFAULT_SEARCH_POOL_QUEUE,
                 SemanticSettings.SEARCH_POOL_PREFIX
             )

@@ -57,7 +57,7 @@ public class InferenceUnderLoadIT {
             Thread.sleep(50);
         }
         assertFalse("the bulk was over before the test could search during it", bulkResponse.isDone());
-        assertEquals("the ingest lane is busy with the bulk", 1, pool("semantic_inference").path("active").asInt());
+        assertTrue("the ingest lane is busy with the bulk", pool("semantic_inference").path("active").asInt() >= 1);
         long searchLaneCalls = pool("semantic_search_inference").path("completed").asLong();
 
         LocalNode.Response search = node.post(
