@@ -66,6 +66,32 @@ final class EmbeddingRuns {
         this.runsLeft = new AtomicInteger(runs.length);
     }
 
+    /**
+     * Runs for an ingest call: runs of at most {@code maxRunTokens}, or, for a call that fits in {@code width} of
+     * them, one per thread so that a small bulk also uses the lane's threads, but none under {@code minRunTokens}:
+     * each run streams all of the model's weights from memory once, which a run of a few texts does not repay.
+     */
+    static int[][] forIngest(List<TokenizedText> tokenized, long maxRunTokens, long minRunTokens, int width) {
+        long total = tokens(tokenized);
+        if (total > maxRunTokens * width) {
+            return byTokens(tokenized, maxRunTokens);
+        }
+        long needed = (total + maxRunTokens - 1) / maxRunTokens;
+        long wanted = Math.min(width, total / Math.max(1, minRunTokens));
+        int[][] even = evenly(tokenized, (int) Math.max(1, Math.max(needed, wanted)));
+        for (int[] run : even) {
+            long tokens = 0;
+            for (int text : run) {
+                tokens += tokenized.get(text).length();
+            }
+            if (tokens > maxRunTokens && run.length > 1) {
+                // Even parts can overshoot by part of a text; the bound is the setting's promise.
+                return byTokens(tokenized, maxRunTokens);
+            }
+        }
+        return even;
+    }
+
     /** Runs of at most {@code maxRunTokens} tokens each (one text when a text alone has more), shortest texts first. */
     static int[][] byTokens(List<TokenizedText> tokenized, long maxRunTokens) {
         int[] order = byLength(tokenized);
@@ -84,10 +110,7 @@ final class EmbeddingRuns {
     /** At most {@code parts} runs of about equal tokens, one per thread that will run them, shortest texts first. */
     static int[][] evenly(List<TokenizedText> tokenized, int parts) {
         int[] order = byLength(tokenized);
-        long total = 0;
-        for (TokenizedText text : tokenized) {
-            total += text.length();
-        }
+        long total = tokens(tokenized);
         List<int[]> runs = new ArrayList<>();
         long before = 0;
         int from = 0;
@@ -107,6 +130,14 @@ final class EmbeddingRuns {
             runs.add(Arrays.copyOfRange(order, from, order.length));
         }
         return runs.toArray(new int[0][]);
+    }
+
+    private static long tokens(List<TokenizedText> tokenized) {
+        long tokens = 0;
+        for (TokenizedText text : tokenized) {
+            tokens += text.length();
+        }
+        return tokens;
     }
 
     private static int[] byLength(List<TokenizedText> tokenized) {

@@ -108,6 +108,21 @@ public class EmbeddingRunsTests extends OpenSearchTestCase {
         assertEquals("never more runs than texts", 2, EmbeddingRuns.evenly(texts.subList(0, 2), 4).length);
     }
 
+    public void testAnIngestCallGoesOnEveryThreadWhenSmallAndInBoundedRunsWhenLarge() {
+        List<TokenizedText> texts = tokenized(24);
+        long total = texts.stream().mapToLong(TokenizedText::length).sum();
+        int[][] small = EmbeddingRuns.forIngest(texts, total, total / 3, 2);
+        assertEveryTextOnce(small, texts.size());
+        assertEquals("a call that fits in one run is still cut in two for two threads", 2, small.length);
+        assertEquals("but not into runs too small to repay a model run", 1, EmbeddingRuns.forIngest(texts, total, total / 2 + 1, 2).length);
+        int[][] large = EmbeddingRuns.forIngest(texts, total / 6, 1, 2);
+        assertEveryTextOnce(large, texts.size());
+        assertTrue(large.length >= 6);
+        for (int[] run : large) {
+            assertTrue(tokens(texts, run) <= total / 6);
+        }
+    }
+
     private static long tokens(List<TokenizedText> texts, int[] run) {
         long tokens = 0;
         for (int text : run) {
