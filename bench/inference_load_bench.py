@@ -12,6 +12,8 @@ Python 3 standard library only. Starts nothing: give it the base URL of a runnin
      documents), the same with 1 query client searching beside it until it ends, the same with 4; the order of the
      three turns each round, so that drift of the machine does not fall on one of them. Ratios are per round, then
      their median.
+     With --query-rate, then 4 paced clients alone for 15 s; every phase also reports the node's CPU (process stats),
+     so that the ratio can be set against the CPU the queries take.
   4. Cache: texts searched once, then again (cache hits), against the same searches with their vectors (from _embed).
   5. _rag: --rag-questions questions with the extractive answerer, took.generation_ms.
   Query texts are the queries of the data set as they are (--texts real): the node's query cache is emptied
@@ -105,6 +107,24 @@ def clear_query_cache(base):
     ok(call(base, "POST", "/_plugins/_semantic/query_cache/_clear"), "query_cache/_clear")
 
 
+def node_cpu_seconds(base):
+    """CPU time the node processes have used (OpenSearch's own process stats), in seconds."""
+    nodes = ok(call(base, "GET", "/_nodes/stats/process"), "nodes stats")["nodes"].values()
+    return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes) / 1000
+
+
+class NodeCpu:
+    """Cores of node CPU used between start and stop: a phase's cost, however it is spread over threads."""
+
+    def __init__(self, base):
+        self.base = base
+        self.cpu = node_cpu_seconds(base)
+        self.wall = time.monotonic()
+
+    def cores(self):
+        return (node_cpu_seconds(self.base) - self.cpu) / (time.monotonic() - self.wall)
+
+
 def median(values):
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -179,8 +199,10 @@ def main():
 
     def ingest(clients):
         create(base, "ilb-ingest")
+        cpu = NodeCpu(base)
         if clients == 0:
-            return {"ingest_docs_per_s": bulk_load(base, "ilb-ingest", ingest_docs)}
+            rate = bulk_load(base, "ilb-ingest", ingest_docs)
+            return {"ingest_docs_per_s": rate, "node_cores": cpu.cores()}
         stop = threading.Event()
         holder = {}
         phase = phase_texts()
@@ -194,7 +216,7 @@ def main():
         lat = future.result()
         pool_.shutdown()
         cursor[0] += len(lat)
-        return {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "n": len(lat),
+        return {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "n": len(lat), "node_cores": cpu.cores(),
                 "ingest_docs_per_s": holder["rate"], "cache_hits": query_cache_hits(base) - hits}
 
     for _ in range(args.warmup_rounds):
@@ -208,8 +230,21 @@ def main():
         print(f"round {r + 1} (order {order}): ingest alone {alone:.1f} docs/s, with 1 client "
               f"{measured[1]['ingest_docs_per_s']:.1f} ({measured[1]['ingest_docs_per_s'] / alone:.2f}), with 4 "
               f"{measured[4]['ingest_docs_per_s']:.1f} ({measured[4]['ingest_docs_per_s'] / alone:.2f}); p99 with 1 "
-              f"{measured[1]['p99']:.1f} ms, with 4 {measured[4]['p99']:.1f} ms")
+              f"{measured[1]['p99']:.1f} ms, with 4 {measured[4]['p99']:.1f} ms; node cores busy alone "
+              f"{measured[0]['node_cores']:.2f}, with 4 {measured[4]['node_cores']:.2f}")
     results["rounds"] = rounds
+    if args.query_rate > 0:
+        # The four paced clients alone: the node CPU they take, which ingest beside them cannot have.
+        phase = phase_texts()
+        stop = threading.Event()
+        cpu = NodeCpu(base)
+        timer = threading.Timer(15, stop.set)
+        timer.start()
+        lat = run_queries(base, "ilb-search", phase, 4, stop, args.query_rate)
+        cores = cpu.cores()
+        cursor[0] += len(lat)
+        results["paced_4_alone"] = {"cores": cores, "n": len(lat), "cpu_ms_per_query": cores * 15000 / len(lat)}
+
     for clients in (1, 4):
         during = [rd[f"with_{clients}"] for rd in rounds]
         results[f"during_ingest_{clients}"] = {
@@ -258,6 +293,12 @@ def main():
               f"{r['p99_median'] / results[f'idle_{clients}']['p99']:.2f}; "
               f"ingest with queries / alone, median of rounds: {r['ingest_ratio_median']:.2f}")
     print(f"cached text / vector p50: {results['cached_text']['p50'] / results['vector']['p50']:.2f}")
+    if "paced_4_alone" in results:
+        paced = results["paced_4_alone"]
+        busy = median([rd["alone"]["node_cores"] for rd in rounds])
+        print(f"4 paced clients alone: {paced['cores']:.2f} node cores ({paced['cpu_ms_per_query']:.1f} ms of CPU a query); "
+              f"ingest alone keeps {busy:.2f} cores busy; were the queries' CPU all that ingest lost beside them, "
+              f"the ratio would be 1 - {paced['cores']:.2f}/{busy:.2f} = {1 - paced['cores'] / busy:.2f}")
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump({"args": vars(args), "results": results}, f, indent=2)
     print(f"written to {args.out}")
