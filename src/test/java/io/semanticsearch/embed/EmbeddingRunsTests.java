@@ -7,7 +7,6 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.tasks.TaskCancelledException;
 import org.opensearch.test.OpenSearchTestCase;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -31,9 +30,7 @@ public class EmbeddingRunsTests extends OpenSearchTestCase {
 
     @BeforeClass
     public static void load() throws Exception {
-        Path root = createTempDir();
-        ModelFixtures.modelFolder(root.resolve(ModelFixtures.MINILM), ModelFixtures.MINILM);
-        registry = ModelRegistry.load(List.of(new ModelRegistry.Root(root, ModelRegistry.Source.BUNDLED)), 1);
+        registry = ModelFixtures.registry(createTempDir(), ModelFixtures.MINILM);
         model = registry.get(ModelFixtures.MINILM);
         pool = Executors.newFixedThreadPool(3);
     }

@@ -13,7 +13,6 @@ import org.opensearch.threadpool.TestThreadPool;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.test.OpenSearchTestCase;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,14 +33,12 @@ public class EmbeddingServiceTests extends OpenSearchTestCase {
 
     @BeforeClass
     public static void start() throws Exception {
-        Path root = createTempDir();
-        ModelFixtures.modelFolder(root.resolve(ModelFixtures.MINILM), ModelFixtures.MINILM);
         threadPool = new TestThreadPool(
             "embedding-service-tests",
             new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.THREAD_POOL, LANE_THREADS, 100, SemanticSettings.POOL_PREFIX),
             new FixedExecutorBuilder(Settings.EMPTY, EmbeddingService.SEARCH_THREAD_POOL, LANE_THREADS, 1000, SemanticSettings.SEARCH_POOL_PREFIX)
         );
-        ModelRegistry registry = ModelRegistry.load(List.of(new ModelRegistry.Root(root, ModelRegistry.Source.BUNDLED)), 1);
+        ModelRegistry registry = ModelFixtures.registry(createTempDir(), ModelFixtures.MINILM);
         service = new EmbeddingService(registry, threadPool, 32, INGEST_CALL_TOKENS, new QueryVectorCache(1 << 20));
         model = registry.get(ModelFixtures.MINILM);
     }
