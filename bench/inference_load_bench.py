@@ -113,16 +113,43 @@ def node_cpu_seconds(base):
     return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes) / 1000
 
 
-class NodeCpu:
-    """Cores of node CPU used between start and stop: a phase's cost, however it is spread over threads."""
+def jit_cpu_seconds(pid):
+    """CPU time of the JVM's JIT compiler threads ("C1/C2 CompilerThread<n>") of a node process on this machine
+    (Linux /proc), or None without a pid. The compilers are no Java threads, so no node API reports them."""
+    if pid is None:
+        return None
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/comm") as f:
+                if "CompilerThre" not in f.read():
+                    continue
+            with open(f"/proc/{pid}/task/{task}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            continue  # a compiler thread that ended meanwhile
+    return total / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, base):
+
+class NodeCpu:
+    """Cores of node CPU used between start and stop: a phase's cost, however it is spread over threads; and of it,
+    the JIT compiler's when the node's pid is known."""
+
+    def __init__(self, base, pid=None):
         self.base = base
+        self.pid = pid
         self.cpu = node_cpu_seconds(base)
+        self.jit = jit_cpu_seconds(pid)
         self.wall = time.monotonic()
 
     def cores(self):
         return (node_cpu_seconds(self.base) - self.cpu) / (time.monotonic() - self.wall)
+
+    def jit_cores(self):
+        if self.pid is None:
+            return None
+        return (jit_cpu_seconds(self.pid) - self.jit) / (time.monotonic() - self.wall)
 
 
 def median(values):
@@ -145,6 +172,9 @@ def main():
                         help="queries a second per client while the bulk runs (0: back to back)")
     parser.add_argument("--texts", choices=("real", "suffixed"), default="real")
     parser.add_argument("--out", default="/tmp/inference_load_bench.json")
+    parser.add_argument("--node-pid", default="/tmp/opensearch-semantic-node/opensearch.pid",
+                        help="the node's pid, or a file holding it (scripts/run-node.sh writes one): the JIT "
+                             "compiler's CPU is then reported per phase; ignored when not on this machine")
     args = parser.parse_args()
     base = args.url
 
@@ -176,6 +206,14 @@ def main():
             return pool[start:] + pool[:start]
         return pool[cursor[0]:]  # texts no phase has sent; the cursor moves past those this one sends
 
+    node_pid = None
+    if args.node_pid:
+        try:
+            pid = int(open(args.node_pid).read()) if os.path.isfile(args.node_pid) else int(args.node_pid)
+            node_pid = pid if os.path.isdir(f"/proc/{pid}/task") else None
+        except (OSError, ValueError):
+            node_pid = None
+
     search_docs = corpus[:args.search_docs]
     ingest_docs = corpus[args.search_docs:args.search_docs + args.ingest_docs]
     print(f"node {base}; {len(search_docs)} documents to search, {len(ingest_docs)} to ingest, {len(queries)} query texts "
@@ -199,10 +237,10 @@ def main():
 
     def ingest(clients):
         create(base, "ilb-ingest")
-        cpu = NodeCpu(base)
+        cpu = NodeCpu(base, node_pid)
         if clients == 0:
             rate = bulk_load(base, "ilb-ingest", ingest_docs)
-            return {"ingest_docs_per_s": rate, "node_cores": cpu.cores()}
+            return {"ingest_docs_per_s": rate, "node_cores": cpu.cores(), "jit_cores": cpu.jit_cores()}
         stop = threading.Event()
         holder = {}
         phase = phase_texts()
@@ -217,6 +255,7 @@ def main():
         pool_.shutdown()
         cursor[0] += len(lat)
         return {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "n": len(lat), "node_cores": cpu.cores(),
+                "jit_cores": cpu.jit_cores(),
                 "ingest_docs_per_s": holder["rate"], "cache_hits": query_cache_hits(base) - hits}
 
     for _ in range(args.warmup_rounds):
@@ -231,19 +270,22 @@ def main():
               f"{measured[1]['ingest_docs_per_s']:.1f} ({measured[1]['ingest_docs_per_s'] / alone:.2f}), with 4 "
               f"{measured[4]['ingest_docs_per_s']:.1f} ({measured[4]['ingest_docs_per_s'] / alone:.2f}); p99 with 1 "
               f"{measured[1]['p99']:.1f} ms, with 4 {measured[4]['p99']:.1f} ms; node cores busy alone "
-              f"{measured[0]['node_cores']:.2f}, with 4 {measured[4]['node_cores']:.2f}")
+              f"{measured[0]['node_cores']:.2f}, with 4 {measured[4]['node_cores']:.2f}"
+              + (f"; of them JIT compiler alone {measured[0]['jit_cores']:.2f}, with 4 {measured[4]['jit_cores']:.2f}"
+                 if node_pid else ""))
     results["rounds"] = rounds
     if args.query_rate > 0:
         # The four paced clients alone: the node CPU they take, which ingest beside them cannot have.
         phase = phase_texts()
         stop = threading.Event()
-        cpu = NodeCpu(base)
+        cpu = NodeCpu(base, node_pid)
         timer = threading.Timer(15, stop.set)
         timer.start()
         lat = run_queries(base, "ilb-search", phase, 4, stop, args.query_rate)
         cores = cpu.cores()
         cursor[0] += len(lat)
-        results["paced_4_alone"] = {"cores": cores, "n": len(lat), "cpu_ms_per_query": cores * 15000 / len(lat)}
+        results["paced_4_alone"] = {"cores": cores, "n": len(lat), "cpu_ms_per_query": cores * 15000 / len(lat),
+                                    "jit_cores": cpu.jit_cores()}
 
     for clients in (1, 4):
         during = [rd[f"with_{clients}"] for rd in rounds]
@@ -299,6 +341,11 @@ def main():
         print(f"4 paced clients alone: {paced['cores']:.2f} node cores ({paced['cpu_ms_per_query']:.1f} ms of CPU a query); "
               f"ingest alone keeps {busy:.2f} cores busy; were the queries' CPU all that ingest lost beside them, "
               f"the ratio would be 1 - {paced['cores']:.2f}/{busy:.2f} = {1 - paced['cores'] / busy:.2f}")
+        if node_pid:
+            jit_alone = median([rd["alone"]["jit_cores"] for rd in rounds])
+            jit_with = median([rd["with_4"]["jit_cores"] for rd in rounds])
+            print(f"JIT compiler (median of rounds): {jit_alone:.2f} cores during ingest alone, {jit_with:.2f} beside 4 "
+                  f"clients, {paced['jit_cores']:.2f} of the 4 paced clients alone")
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump({"args": vars(args), "results": results}, f, indent=2)
     print(f"written to {args.out}")
