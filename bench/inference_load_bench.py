@@ -7,8 +7,10 @@ Python 3 standard library only. Starts nothing: give it the base URL of a runnin
   corpus  JSONL {"id", "text"} documents (../shared/bench/make_debdesc.py writes corpus.jsonl and queries.jsonl)
   1. An index of --search-docs documents (semantic_text) to search.
   2. Idle: query texts new to the node, with 1 and 4 clients back to back.
-  3. After --warmup-rounds unmeasured rounds of ingest with 4 query clients (a node that just started runs its
-     first minute of load partly in the JIT compiler), --rounds rounds of: ingest alone (--ingest-docs documents into a fresh semantic_text index, 2 bulk clients of 100
+  3. After unmeasured warm-up rounds of ingest with 4 query clients (at least --warmup-rounds; with the node's pid,
+     until the JIT compiler uses under --warmup-jit-cores of a core in a round, at most --warmup-max-rounds: on two
+     cores a node compiles for minutes, and the compiler's CPU falls on the phases with queries more than on ingest
+     alone), --rounds rounds of: ingest alone (--ingest-docs documents into a fresh semantic_text index, 2 bulk clients of 100
      documents), the same with 1 query client searching beside it until it ends, the same with 4; the order of the
      three turns each round, so that drift of the machine does not fall on one of them. Ratios are per round, then
      their median.
@@ -167,6 +169,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warmup-rounds", type=int, default=1,
                         help="unmeasured rounds of ingest with 4 query clients first, so that the JIT has compiled both paths")
+    parser.add_argument("--warmup-jit-cores", type=float, default=0.02,
+                        help="with the node's pid, warm up until a round's JIT compiler CPU is under this many cores")
+    parser.add_argument("--warmup-max-rounds", type=int, default=30)
     parser.add_argument("--rag-questions", type=int, default=30)
     parser.add_argument("--query-rate", type=float, default=0,
                         help="queries a second per client while the bulk runs (0: back to back)")
@@ -258,8 +263,14 @@ def main():
                 "jit_cores": cpu.jit_cores(),
                 "ingest_docs_per_s": holder["rate"], "cache_hits": query_cache_hits(base) - hits}
 
-    for _ in range(args.warmup_rounds):
-        ingest(4)
+    warmups = 0
+    while warmups < args.warmup_max_rounds:
+        jit = ingest(4)["jit_cores"]
+        warmups += 1
+        if warmups >= args.warmup_rounds and (jit is None or jit < args.warmup_jit_cores):
+            break
+    results["warmup_rounds"] = warmups
+    print(f"{warmups} warm-up round(s)" + (f", the JIT compiler at {jit:.2f} cores in the last" if jit is not None else ""))
     rounds = []
     for r in range(args.rounds):
         order = [0, 1, 4][r % 3:] + [0, 1, 4][:r % 3]
