@@ -16,8 +16,8 @@ import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
- * One embedding call cut into runs of at most {@code maxRunTokens} tokens (a text is never cut), with at most
- * {@code width} runs in flight at once, each on a thread of its lane's pool. A model call runs on one thread by
+ * One embedding call cut into runs ({@link #evenly}, {@link #byTokens}, {@link #forIngest}; a text is never cut), with
+ * at most {@code width} runs in flight at once, each on a thread of its lane's pool. A model call runs on one thread by
  * default ({@code plugins.semantic.inference.threads: 1}), so this is how one call uses several cores: data-parallel,
  * as Elasticsearch's allocations are, rather than splitting each matrix product across threads, which on small
  * batches costs more in handing over than it gains.
@@ -80,11 +80,7 @@ final class EmbeddingRuns {
         long wanted = Math.min(width, total / Math.max(1, minRunTokens));
         int[][] even = evenly(tokenized, (int) Math.max(1, Math.max(needed, wanted)));
         for (int[] run : even) {
-            long tokens = 0;
-            for (int text : run) {
-                tokens += tokenized.get(text).length();
-            }
-            if (tokens > maxRunTokens && run.length > 1) {
+            if (tokens(tokenized, run) > maxRunTokens && run.length > 1) {
                 // Even parts can overshoot by part of a text; the bound is the setting's promise.
                 return byTokens(tokenized, maxRunTokens);
             }
@@ -140,16 +136,20 @@ final class EmbeddingRuns {
         return tokens;
     }
 
+    static long tokens(List<TokenizedText> tokenized, int[] run) {
+        long tokens = 0;
+        for (int text : run) {
+            tokens += tokenized.get(text).length();
+        }
+        return tokens;
+    }
+
     private static int[] byLength(List<TokenizedText> tokenized) {
         return IntStream.range(0, tokenized.size())
             .boxed()
             .sorted(Comparator.comparingInt(i -> tokenized.get(i).length()))
             .mapToInt(Integer::intValue)
             .toArray();
-    }
-
-    int runCount() {
-        return runs.length;
     }
 
     /** Starts up to {@code width} workers: {@code width - 1} queued, and one on the calling thread. */

@@ -136,9 +136,12 @@ public final class EmbeddingService implements Closeable {
             int width = width(lane);
             // A search call is spread over the lane's threads; an ingest call too, in runs short enough that other
             // bulks' runs interleave with its own.
+            int[][] runs = lane == Lane.SEARCH
+                ? EmbeddingRuns.evenly(tokenized, width)
+                : EmbeddingRuns.forIngest(tokenized, ingestCallTokens, MIN_SPLIT_RUN_TOKENS, width);
             new EmbeddingRuns(
                 tokenized,
-                lane == Lane.SEARCH ? EmbeddingRuns.evenly(tokenized, width) : EmbeddingRuns.forIngest(tokenized, ingestCallTokens, MIN_SPLIT_RUN_TOKENS, width),
+                runs,
                 run -> embedNow(model, run, modelStats),
                 (worker, onFailure) -> submit(lane, true, modelStats, ActionListener.wrap(ignored -> {}, onFailure::accept), worker),
                 cancelled,

@@ -68,8 +68,9 @@ public class EmbeddingRunsTests extends OpenSearchTestCase {
             return model.embedder().embed(inputs, 32);
         };
         CompletableFuture<float[][]> result = new CompletableFuture<>();
-        EmbeddingRuns runs = new EmbeddingRuns(texts, EmbeddingRuns.evenly(texts, 2), run, FORK, () -> false, listener(result));
-        assertEquals(2, runs.runCount());
+        int[][] halves = EmbeddingRuns.evenly(texts, 2);
+        assertEquals(2, halves.length);
+        EmbeddingRuns runs = new EmbeddingRuns(texts, halves, run, FORK, () -> false, listener(result));
         pool.execute(() -> runs.start(2));
         float[][] vectors = result.get(60, TimeUnit.SECONDS);
         float[][] whole = model.embedder().embed(texts, 32);
@@ -85,7 +86,7 @@ public class EmbeddingRunsTests extends OpenSearchTestCase {
         assertEveryTextOnce(runs, texts.size());
         assertTrue(runs.length < texts.size());
         for (int[] run : runs) {
-            assertTrue(tokens(texts, run) <= longest * 2L);
+            assertTrue(EmbeddingRuns.tokens(texts, run) <= longest * 2L);
         }
         assertEquals("a run holds at least one text, however long", texts.size(), EmbeddingRuns.byTokens(texts, 1).length);
     }
@@ -99,7 +100,7 @@ public class EmbeddingRunsTests extends OpenSearchTestCase {
             assertEveryTextOnce(runs, texts.size());
             assertEquals(parts, runs.length);
             for (int[] run : runs) {
-                assertTrue("parts " + parts, Math.abs(tokens(texts, run) - total / parts) <= longest);
+                assertTrue("parts " + parts, Math.abs(EmbeddingRuns.tokens(texts, run) - total / parts) <= longest);
             }
         }
         assertEquals("never more runs than texts", 2, EmbeddingRuns.evenly(texts.subList(0, 2), 4).length);
@@ -116,16 +117,8 @@ public class EmbeddingRunsTests extends OpenSearchTestCase {
         assertEveryTextOnce(large, texts.size());
         assertTrue(large.length >= 6);
         for (int[] run : large) {
-            assertTrue(tokens(texts, run) <= total / 6);
+            assertTrue(EmbeddingRuns.tokens(texts, run) <= total / 6);
         }
-    }
-
-    private static long tokens(List<TokenizedText> texts, int[] run) {
-        long tokens = 0;
-        for (int text : run) {
-            tokens += texts.get(text).length();
-        }
-        return tokens;
     }
 
     private static void assertEveryTextOnce(int[][] runs, int texts) {
