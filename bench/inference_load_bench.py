@@ -32,6 +32,7 @@ import os
 import sys
 import threading
 import time
+import urllib.parse
 
 from node_calls import call, ok, percentile
 
@@ -145,8 +146,11 @@ class NodeCpu:
         self.jit = jit_cpu_seconds(pid)
         self.wall = time.monotonic()
 
+    def seconds(self):
+        return node_cpu_seconds(self.base) - self.cpu
+
     def cores(self):
-        return (node_cpu_seconds(self.base) - self.cpu) / (time.monotonic() - self.wall)
+        return self.seconds() / (time.monotonic() - self.wall)
 
     def jit_cores(self):
         if self.pid is None:
@@ -181,6 +185,10 @@ def main():
                         help="the node's pid, or a file holding it (scripts/run-node.sh writes one): the JIT "
                              "compiler's CPU is then reported per phase; ignored when not on this machine")
     args = parser.parse_args()
+    if args.warmup_rounds < 0 or args.warmup_max_rounds < args.warmup_rounds:
+        parser.error("--warmup-rounds must be at least 0 and --warmup-max-rounds at least --warmup-rounds")
+    if args.warmup_jit_cores <= 0:
+        parser.error("--warmup-jit-cores must be above 0, e.g. 0.02")
     base = args.url
 
     with open(os.path.join(args.data, "corpus.jsonl"), encoding="utf-8") as f:
@@ -212,10 +220,12 @@ def main():
         return pool[cursor[0]:]  # texts no phase has sent; the cursor moves past those this one sends
 
     node_pid = None
-    if args.node_pid:
+    if args.node_pid and urllib.parse.urlparse(base).hostname in ("127.0.0.1", "localhost", "::1"):
         try:
             pid = int(open(args.node_pid).read()) if os.path.isfile(args.node_pid) else int(args.node_pid)
-            node_pid = pid if os.path.isdir(f"/proc/{pid}/task") else None
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                # A stale pid file may name another process now.
+                node_pid = pid if b"org.opensearch" in f.read() else None
         except (OSError, ValueError):
             node_pid = None
 
@@ -263,7 +273,7 @@ def main():
                 "jit_cores": cpu.jit_cores(),
                 "ingest_docs_per_s": holder["rate"], "cache_hits": query_cache_hits(base) - hits}
 
-    warmups = 0
+    warmups, jit = 0, None
     while warmups < args.warmup_max_rounds:
         jit = ingest(4)["jit_cores"]
         warmups += 1
@@ -293,9 +303,9 @@ def main():
         timer = threading.Timer(15, stop.set)
         timer.start()
         lat = run_queries(base, "ilb-search", phase, 4, stop, args.query_rate)
-        cores = cpu.cores()
+        cores, seconds = cpu.cores(), cpu.seconds()
         cursor[0] += len(lat)
-        results["paced_4_alone"] = {"cores": cores, "n": len(lat), "cpu_ms_per_query": cores * 15000 / len(lat),
+        results["paced_4_alone"] = {"cores": cores, "n": len(lat), "cpu_ms_per_query": seconds * 1000 / len(lat),
                                     "jit_cores": cpu.jit_cores()}
 
     for clients in (1, 4):
