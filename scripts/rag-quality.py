@@ -4,6 +4,7 @@ document, on a known-item set from ../shared/bench/make_debdesc.py (one relevant
 
 usage: scripts/rag-quality.py DATA_DIR [--url URL] [--model NAME] [--queries N] [--index NAME] [--reuse]
                               [--fusions rrf,linear,...] [--answer-fusion default|rrf|linear]
+                              [--answer-models default,NAME,...]
 
 DATA_DIR holds corpus.jsonl ({"id","text"}) and queries.jsonl ({"query","relevant"}). The script indexes the corpus
 into a fresh index (text for BM25, a semantic_vector for the model, vectors from the node's own _embed), then asks
@@ -12,6 +13,7 @@ every query four ways against a running node with the plugin:
   semantic  _search, the semantic query
   hybrid    _rag with text_field (BM25 + semantic fused, once per --fusions entry), k 10, the citations' order
   answer    _rag with its defaults plus text_field (hybrid, k 5, extractive): does the answer cite the relevant doc?
+            (once per --answer-models entry: default, or a model named as _rag's answer_model)
 and prints MRR@10 and Recall@10 of each ranking, the answer-cites rate, and the context recall (the relevant
 document among the citations). Standard library only; needs Python 3.8+.
 """
@@ -113,8 +115,12 @@ def main():
                              'rrf:<rank_constant>, linear (z_score, semantic_weight 0.5), '
                              'linear:<z_score|min_max>:<semantic_weight>, default (what _rag does unasked)')
     parser.add_argument('--answer-fusion', default='default', help='the fusion of the answer step, as in --fusions')
+    parser.add_argument('--answer-models', default='default',
+                        help='answer models of the answer step, comma-separated: default (what _rag picks unasked: the '
+                             "field model's quantized variant where one is loaded) or a model name")
     args = parser.parse_args()
-    fusions = {name: fusion_params(name) for name in args.fusions.split(',')}
+    fusions = {name: fusion_params(name) for name in args.fusions.split(',') if name}
+    answer_models = args.answer_models.split(',')
 
     corpus = read_jsonl(args.data_dir + '/corpus.jsonl')
     queries = read_jsonl(args.data_dir + '/queries.jsonl')
@@ -126,8 +132,8 @@ def main():
     ranks = {'bm25': [], 'semantic': []}
     ranks.update({'hybrid ' + name: [] for name in fusions})
     ranks.update({'_search hybrid ' + name: [] for name in fusions})
-    answer_cites, answer_only, context_has, no_answer = 0, 0, 0, 0
-    took = {name: 0.0 for name in list(ranks) + ['answer']}
+    answers = {m: {'cites': 0, 'only': 0, 'context': 0, 'none': 0, 'took': 0.0, 'generation': []} for m in answer_models}
+    took = {name: 0.0 for name in ranks}
     times = {name: [] for name in ranks}
     for q in queries:
         question, relevant = q['query'], q['relevant']
@@ -164,15 +170,19 @@ def main():
             times['_search hybrid ' + name].append(time.time() - t)
             ranks['_search hybrid ' + name].append(rank_of([h['_id'] for h in hits], relevant))
 
-        t = time.time()
-        response = call(args.url, 'POST', f'/{args.index}/_rag', {
-            'question': question, 'field': 'vector', 'text_field': 'text', **fusion_params(args.answer_fusion)})
-        took['answer'] += time.time() - t
-        cited = cited_ids(response)
-        answer_cites += relevant in cited
-        answer_only += cited == {relevant}
-        context_has += any(c['_id'] == relevant for c in response['citations'])
-        no_answer += response['answer'] == 'No passage answers this question.'
+        for answer_model, answer in answers.items():
+            body = {'question': question, 'field': 'vector', 'text_field': 'text', **fusion_params(args.answer_fusion)}
+            if answer_model != 'default':
+                body['answer_model'] = answer_model
+            t = time.time()
+            response = call(args.url, 'POST', f'/{args.index}/_rag', body)
+            answer['took'] += time.time() - t
+            answer['generation'].append(response['took']['generation_ms'])
+            cited = cited_ids(response)
+            answer['cites'] += relevant in cited
+            answer['only'] += cited == {relevant}
+            answer['context'] += any(c['_id'] == relevant for c in response['citations'])
+            answer['none'] += response['answer'] == 'No passage answers this question.'
 
     n = len(queries)
     print(f'| {args.data_dir} ({len(corpus)} docs, {n} queries, {args.model}) | MRR@10 | Recall@10 | mean ms | p50 ms |')
@@ -182,10 +192,13 @@ def main():
         recall = sum(1 for r in found if r) / n
         p50 = sorted(times[name])[len(times[name]) // 2] * 1000
         print(f'| {name} | {mrr:.4f} | {recall:.3f} | {took[name] / n * 1000:.0f} | {p50:.1f} |')
-    print()
-    print(f'_rag defaults (hybrid {args.answer_fusion}, k 5, extractive): answer cites the relevant document {answer_cites / n:.3f}, '
-          f'cites it alone {answer_only / n:.3f}, relevant document among the citations {context_has / n:.3f}, "no passage answers" {no_answer / n:.3f}, '
-          f'mean {took["answer"] / n * 1000:.0f} ms')
+    for answer_model, answer in answers.items():
+        generation = sorted(answer['generation'])
+        print()
+        print(f'_rag defaults (hybrid {args.answer_fusion}, k 5, extractive, answer_model {answer_model}): '
+              f'answer cites the relevant document {answer["cites"] / n:.3f}, cites it alone {answer["only"] / n:.3f}, '
+              f'relevant document among the citations {answer["context"] / n:.3f}, "no passage answers" {answer["none"] / n:.3f}, '
+              f'mean {answer["took"] / n * 1000:.0f} ms, generation_ms p50 {generation[len(generation) // 2]}')
 
 
 if __name__ == '__main__':

@@ -13,8 +13,8 @@ import java.io.IOException;
  */
 public final class WireFormat {
 
-    /** 1: the first versioned format (plugin 0.1.0). */
-    public static final int CURRENT = 1;
+    /** 1: the first versioned format (plugin 0.1.0). 2: {@code _rag}'s answer carries its answer model. */
+    public static final int CURRENT = 2;
 
     private WireFormat() {}
 

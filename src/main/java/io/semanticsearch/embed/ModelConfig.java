@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  *
  * <p>Required: {@code name}, {@code dims}, {@code pooling}, {@code max_tokens}. Optional, with defaults:
  * {@code description} (""), {@code normalize} (true), {@code query_prefix} and {@code passage_prefix} (""),
- * {@code languages} ([]), {@code license} ("unknown"), {@code default} (false).
+ * {@code languages} ([]), {@code license} ("unknown"), {@code quantized_from} (none), {@code default} (false).
  *
  * @param name           the name users refer to the model by (lower case, digits, {@code . _ -})
  * @param description    one line for humans
@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  * @param passagePrefix  text put before a passage
  * @param languages      languages the model was trained for (ISO 639-1 codes)
  * @param license        the model's license (SPDX identifier)
+ * @param quantizedFrom  the model this one is a quantized build of, null when it is none: the extractive answerer
+ *                       scores sentences with such a variant of the field's model (docs/rag.md)
  * @param isDefault      whether this model is used when a request names none
  */
 public record ModelConfig(
@@ -47,6 +49,7 @@ public record ModelConfig(
     String passagePrefix,
     List<String> languages,
     String license,
+    String quantizedFrom,
     boolean isDefault
 ) {
 
@@ -68,6 +71,7 @@ public record ModelConfig(
         "passage_prefix",
         "languages",
         "license",
+        "quantized_from",
         "default"
     );
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -110,6 +114,7 @@ public record ModelConfig(
             reader.has("passage_prefix") ? reader.string("passage_prefix", true) : "",
             reader.has("languages") ? reader.languages() : List.of(),
             reader.has("license") ? reader.string("license", false) : "unknown",
+            reader.quantizedFrom(name),
             reader.optionalBool("default")
         );
     }
@@ -176,6 +181,20 @@ public record ModelConfig(
                 throw invalid(field, "must be true or false", node);
             }
             return node.booleanValue();
+        }
+
+        String quantizedFrom(String name) {
+            if (has("quantized_from") == false) {
+                return null;
+            }
+            String value = string("quantized_from", false);
+            if (NAME.matcher(value).matches() == false) {
+                throw invalid("quantized_from", "must be the name of another model", value);
+            }
+            if (value.equals(name)) {
+                throw invalid("quantized_from", "must name the model this one was quantized from, not this model [" + name + "]", value);
+            }
+            return value;
         }
 
         Pooling pooling() {

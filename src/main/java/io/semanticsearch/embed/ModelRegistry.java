@@ -232,6 +232,20 @@ public final class ModelRegistry implements Closeable {
     }
 
     /**
+     * The first loaded model, in load order, whose {@code model.json} says it is a quantized build of {@code name}
+     * ({@code quantized_from}); null when none is loaded. Load order is the sorted folder names, so nodes with the
+     * same files pick the same variant.
+     */
+    public EmbeddingModel quantizedVariant(String name) {
+        for (EmbeddingModel model : models.values()) {
+            if (name.equals(model.config().quantizedFrom())) {
+                return model;
+            }
+        }
+        return null;
+    }
+
+    /**
      * The model to use when a request names none.
      *
      * @throws IllegalStateException when no model loaded, listing why each folder failed

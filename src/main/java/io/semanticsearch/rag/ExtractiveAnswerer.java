@@ -18,7 +18,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The default generator, which needs nothing outside the node: it quotes the retrieved sentences that answer the
- * question best. Sentences are embedded with the field's model and scored by cosine similarity to the question,
+ * question best. Sentences are embedded with the answer model (the field's model or its quantized variant, see
+ * RagService#answeringModel) and scored by cosine similarity to the question,
  * alone and together with the sentence before them (whichever is higher: "The main file is /etc/logrotate.conf"
  * only answers "how do I configure log rotation" next to the sentence that says it is about log rotation);
  * {@link MaximalMarginalRelevance} picks a few that do not repeat each other, and they are quoted verbatim in
@@ -80,7 +81,7 @@ public final class ExtractiveAnswerer {
      */
     record Candidate(int citation, String document, int documentRank, int position, String text, String window) {}
 
-    /** Answers {@code question} from {@code citations}, embedding with {@code model} (the field's). */
+    /** Answers {@code question} from {@code citations}, embedding the question and the sentences with {@code model}. */
     public void answer(EmbeddingModel model, String question, List<Citation> citations, double minScore, ActionListener<String> listener) {
         answer(model, question, citations, minScore, () -> false, listener);
     }

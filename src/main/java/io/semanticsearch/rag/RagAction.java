@@ -114,7 +114,7 @@ public final class RagAction extends ActionType<RagAction.Response> {
 
         public Response(StreamInput in) throws IOException {
             super(in);
-            WireFormat.readHeader(in, NAME + " answer");
+            int version = WireFormat.readHeader(in, NAME + " answer");
             String answer = in.readOptionalString();
             int count = in.readVInt();
             List<Citation> citations = new ArrayList<>(count);
@@ -122,10 +122,11 @@ public final class RagAction extends ActionType<RagAction.Response> {
                 citations.add(new Citation(in.readVInt(), in.readString(), in.readString(), in.readString(), in.readOptionalVInt(), in.readDouble()));
             }
             String generator = in.readString();
+            String answerModel = version >= 2 ? in.readOptionalString() : null;
             long retrieval = in.readVLong();
             long generation = in.readVLong();
             LlmException error = in.readBoolean() ? new LlmException(in.readString(), in.readString()) : null;
-            this.rag = new RagResponse(answer, citations, generator, retrieval, generation, error);
+            this.rag = new RagResponse(answer, citations, generator, answerModel, retrieval, generation, error);
         }
 
         public RagResponse rag() {
@@ -146,6 +147,7 @@ public final class RagAction extends ActionType<RagAction.Response> {
                 out.writeDouble(citation.score());
             }
             out.writeString(rag.generator());
+            out.writeOptionalString(rag.answerModel());
             out.writeVLong(rag.retrievalMillis());
             out.writeVLong(rag.generationMillis());
             out.writeBoolean(rag.error() != null);

@@ -28,6 +28,8 @@ import java.util.Map;
  * @param fusion       how hybrid retrieval merges its two rankings
  * @param prompt       the user-message template of an LLM connector; null for the default
  * @param minScore     the least cosine similarity a sentence needs to be extracted (extractive only)
+ * @param answerModel  the model the extractive answerer embeds the question and sentences with; null for its
+ *                     default, the field model's quantized variant where one is loaded (see RagService)
  */
 public record RagRequest(
     String question,
@@ -40,7 +42,8 @@ public record RagRequest(
     String generator,
     int maxContextTokens,
     String prompt,
-    double minScore
+    double minScore,
+    String answerModel
 ) {
 
     /** How documents are found. */
@@ -78,7 +81,8 @@ public record RagRequest(
         "generator",
         "max_context_tokens",
         "prompt",
-        "min_score"
+        "min_score",
+        "answer_model"
     );
 
     /** Reads and validates a request body; {@code registry} parses the {@code filter} query. */
@@ -119,7 +123,31 @@ public record RagRequest(
             throw new IllegalArgumentException("[min_score] applies to [generator] [extractive] only, got [generator] [" + generator + "]");
         }
         double minScore = optionalDouble(body, "min_score", ExtractiveAnswerer.DEFAULT_MIN_SCORE, -1, 1);
-        return new RagRequest(question, field, textField, retrieval, k, fusion, filter, generator, maxContextTokens, prompt, minScore);
+        String answerModel = optionalString(body, "answer_model");
+        if (answerModel != null) {
+            if (extractive == false) {
+                throw new IllegalArgumentException(
+                    "[answer_model] applies to [generator] [extractive] only, got [generator] [" + generator + "]"
+                );
+            }
+            if (answerModel.isBlank()) {
+                throw new IllegalArgumentException("[answer_model] must name a loaded model (GET _plugins/_semantic/models), got [" + answerModel + "]");
+            }
+        }
+        return new RagRequest(
+            question,
+            field,
+            textField,
+            retrieval,
+            k,
+            fusion,
+            filter,
+            generator,
+            maxContextTokens,
+            prompt,
+            minScore,
+            answerModel
+        );
     }
 
     private static Retrieval parseRetrieval(String value, String textField) {
@@ -148,7 +176,7 @@ public record RagRequest(
         if (effective == Retrieval.HYBRID && text == null) {
             throw new IllegalArgumentException("[retrieval] [hybrid] needs [text_field], the text field BM25 searches");
         }
-        return new RagRequest(question, field, text, effective, k, fusion, filter, generator, maxContextTokens, prompt, minScore);
+        return new RagRequest(question, field, text, effective, k, fusion, filter, generator, maxContextTokens, prompt, minScore, answerModel);
     }
 
     private static Fusion parseFusion(Map<String, Object> body, Retrieval retrieval) {

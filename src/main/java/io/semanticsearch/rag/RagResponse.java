@@ -7,12 +7,19 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * What {@code _rag} answers: the answer with {@code [n]} markers, the passages it may cite, the generator and the
- * time each stage took. When an LLM connector fails, {@code answer} is null and {@code error} says why.
+ * What {@code _rag} answers: the answer with {@code [n]} markers, the passages it may cite, the generator, the model
+ * the extractive answerer embedded with (null for an LLM) and the time each stage took. When an LLM connector
+ * fails, {@code answer} is null and {@code error} says why.
  */
-public record RagResponse(String answer, List<Citation> citations, String generator, long retrievalMillis, long generationMillis, LlmException error)
-    implements
-        ToXContentObject {
+public record RagResponse(
+    String answer,
+    List<Citation> citations,
+    String generator,
+    String answerModel,
+    long retrievalMillis,
+    long generationMillis,
+    LlmException error
+) implements ToXContentObject {
 
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
@@ -24,6 +31,9 @@ public record RagResponse(String answer, List<Citation> citations, String genera
         }
         builder.endArray();
         builder.field("generator", generator);
+        if (answerModel != null) {
+            builder.field("answer_model", answerModel);
+        }
         builder.startObject("took").field("retrieval_ms", retrievalMillis).field("generation_ms", generationMillis).endObject();
         if (error != null) {
             builder.field("error", error);

@@ -56,6 +56,7 @@ public final class RagService implements Closeable {
      *
      * @param client   the caller's client: its searches run with the caller's identity and permissions
      * @param registry parses the searches written in the query DSL
+     * @throws IllegalArgumentException (to the listener) naming {@code [answer_model]} when this node has no such model
      */
     public void answer(Client client, NamedXContentRegistry registry, String[] indices, RagRequest request, ActionListener<RagResponse> listener) {
         answer(client, registry, indices, request, () -> false, listener);
@@ -84,6 +85,14 @@ public final class RagService implements Closeable {
             respond.onFailure(e);
             return;
         }
+        if (request.answerModel() != null) {
+            try {
+                embeddings.model(request.answerModel());
+            } catch (IllegalArgumentException e) {
+                respond.onFailure(new IllegalArgumentException("[answer_model] " + e.getMessage(), e));
+                return;
+            }
+        }
         long start = System.nanoTime();
         Retriever retriever = new Retriever(client, registry);
         retriever.resolve(indices, request, ActionListener.wrap(field -> {
@@ -104,18 +113,42 @@ public final class RagService implements Closeable {
                 List<Citation> citations = ContextWindow.fit(passages, model.tokenizer(), request.maxContextTokens());
                 long generationStart = System.nanoTime();
                 long retrievalMillis = TimeUnit.NANOSECONDS.toMillis(generationStart - start);
-                generate(request, connector, model, citations, cancelled, ActionListener.wrap(generated -> {
+                EmbeddingModel answering = connector == null ? answeringModel(request, model) : null;
+                generate(request, connector, answering, citations, cancelled, ActionListener.wrap(generated -> {
                     if (cancelled.getAsBoolean()) {
                         // An LLM call is not stopped halfway; what it said is not wanted any more.
                         throw new TaskCancelledException("[_rag] was cancelled during generation");
                     }
                     long generationMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - generationStart);
                     respond.onResponse(
-                        new RagResponse(generated.answer, citations, request.generator(), retrievalMillis, generationMillis, generated.error)
+                        new RagResponse(
+                            generated.answer,
+                            citations,
+                            request.generator(),
+                            answering == null ? null : answering.name(),
+                            retrievalMillis,
+                            generationMillis,
+                            generated.error
+                        )
                     );
                 }, respond::onFailure));
             }, respond::onFailure));
         }, respond::onFailure));
+    }
+
+    /**
+     * The model the extractive answerer embeds the question and the sentences with: the request's
+     * {@code answer_model}; else the field model's quantized variant where this node loaded one
+     * ({@code quantized_from} in its model.json); else the field's model. The answerer needs the sentences' order by
+     * similarity to the question, not reference vectors, and all-minilm-l6-v2-int8 scores them in half the time
+     * with the same cite rates (docs/benchmarks.md, "_rag generation: the quantized variant scores").
+     */
+    EmbeddingModel answeringModel(RagRequest request, EmbeddingModel fieldModel) {
+        if (request.answerModel() != null) {
+            return embeddings.model(request.answerModel());
+        }
+        EmbeddingModel variant = embeddings.registry().quantizedVariant(fieldModel.name());
+        return variant != null ? variant : fieldModel;
     }
 
     private record Generated(String answer, LlmException error) {}

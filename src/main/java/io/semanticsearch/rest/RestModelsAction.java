@@ -78,6 +78,9 @@ public class RestModelsAction extends BaseRestHandler {
                 builder.field("max_tokens", config.maxTokens());
                 builder.field("languages", config.languages());
                 builder.field("license", config.license());
+                if (config.quantizedFrom() != null) {
+                    builder.field("quantized_from", config.quantizedFrom());
+                }
                 if (config.description() != null) {
                     builder.field("description", config.description());
                 }

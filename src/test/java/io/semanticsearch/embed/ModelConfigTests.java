@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 
 import static io.semanticsearch.embed.ModelFixtures.BGE;
 import static io.semanticsearch.embed.ModelFixtures.MINILM;
+import static io.semanticsearch.embed.ModelFixtures.MINILM_INT8;
 
 public class ModelConfigTests extends OpenSearchTestCase {
 
@@ -30,7 +31,27 @@ public class ModelConfigTests extends OpenSearchTestCase {
         assertEquals("", config.queryPrefix());
         assertEquals(List.of("en"), config.languages());
         assertEquals("Apache-2.0", config.license());
+        assertNull(config.quantizedFrom());
         assertTrue(config.isDefault());
+    }
+
+    public void testBundledInt8ConfigNamesItsFp32Model() throws IOException {
+        ModelConfig config = ModelConfig.load(ModelFixtures.bundledConfig(MINILM_INT8));
+        assertEquals(MINILM_INT8, config.name());
+        assertEquals(MINILM, config.quantizedFrom());
+        assertFalse(config.isDefault());
+    }
+
+    public void testQuantizedFromNamesAnotherModel() throws IOException {
+        assertInvalid(
+            json -> json.put("quantized_from", "All MiniLM"),
+            "[quantized_from] must be the name of another model in %s, got [All MiniLM]"
+        );
+        assertInvalid(
+            json -> json.put("quantized_from", MINILM),
+            "[quantized_from] must name the model this one was quantized from, not this model [" + MINILM + "] in %s, got [" + MINILM + "]"
+        );
+        assertInvalid(json -> json.put("quantized_from", 1), "[quantized_from] must be a string in %s, got [1]");
     }
 
     public void testBundledBgeConfig() throws IOException {
@@ -53,6 +74,7 @@ public class ModelConfigTests extends OpenSearchTestCase {
         assertEquals("", config.passagePrefix());
         assertEquals(List.of(), config.languages());
         assertEquals("unknown", config.license());
+        assertNull(config.quantizedFrom());
         assertFalse(config.isDefault());
     }
 
@@ -113,7 +135,7 @@ public class ModelConfigTests extends OpenSearchTestCase {
         assertInvalid(
             json -> json.put("dimension", 384),
             "unknown key [dimension] in %s; remove it or use one of "
-                + "[default, description, dims, languages, license, max_tokens, name, normalize, passage_prefix, pooling, query_prefix]"
+                + "[default, description, dims, languages, license, max_tokens, name, normalize, passage_prefix, pooling, quantized_from, query_prefix]"
         );
     }
 

@@ -19,6 +19,8 @@ public final class ModelFixtures {
 
     public static final String MINILM = "all-minilm-l6-v2";
     public static final String BGE = "bge-small-zh-v1.5";
+    /** The bundled int8 build of {@link #MINILM}. */
+    public static final String MINILM_INT8 = "all-minilm-l6-v2-int8";
 
     /** One line of an oracle file: a text, its reference token ids and its reference embedding. */
     public record OracleLine(String model, String text, int maxTokens, long[] inputIds, float[] embedding) {
@@ -36,11 +38,16 @@ public final class ModelFixtures {
 
     /** The ONNX file of a model as unpacked from its langchain4j jar. */
     public static Path onnxFile(String model) {
-        return modelsDir().resolve(model + ".onnx");
+        return modelsDir().resolve(jarFileStem(model) + ".onnx");
     }
 
     public static Path tokenizerFile(String model) {
-        return modelsDir().resolve(model + "-tokenizer.json");
+        return modelsDir().resolve(jarFileStem(model) + "-tokenizer.json");
+    }
+
+    // The int8 model's files are named as in its langchain4j jar, not as the model is called.
+    private static String jarFileStem(String model) {
+        return model.equals(MINILM_INT8) ? "all-minilm-l6-v2-q" : model;
     }
 
     /** The bundled {@code src/main/models/<model>/model.json}. */

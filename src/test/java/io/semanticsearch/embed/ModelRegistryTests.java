@@ -145,6 +145,25 @@ public class ModelRegistryTests extends OpenSearchTestCase {
         assertSame(registry.get(MINILM), registry.defaultModel());
     }
 
+    public void testQuantizedVariantIsTheModelThatSaysItIsQuantizedFromIt() throws IOException {
+        assertNull("no int8 build is loaded here", registry.quantizedVariant(MINILM));
+        try (ModelRegistry withInt8 = ModelFixtures.registry(createTempDir(), MINILM, ModelFixtures.MINILM_INT8)) {
+            EmbeddingModel variant = withInt8.quantizedVariant(MINILM);
+            assertSame(withInt8.get(ModelFixtures.MINILM_INT8), variant);
+            assertNull("a variant has no variant of its own", withInt8.quantizedVariant(ModelFixtures.MINILM_INT8));
+            assertNull(withInt8.quantizedVariant("e5-small"));
+            // Its vectors are close to the fp32 model's, not the same: why it only scores, never fills a field.
+            String text = "Logrotate rotates, compresses and mails system logs.";
+            float[] fp32 = withInt8.get(MINILM).embed(List.of(text), InputType.PASSAGE, 1)[0];
+            float[] int8 = variant.embed(List.of(text), InputType.PASSAGE, 1)[0];
+            double cosine = 0;
+            for (int i = 0; i < fp32.length; i++) {
+                cosine += fp32[i] * int8[i];
+            }
+            assertTrue("cosine " + cosine, cosine > 0.95 && cosine < 0.9999);
+        }
+    }
+
     public void testDefaultRules() {
         Set<String> none = Set.of();
         assertEquals("b", ModelRegistry.pickDefault(List.of("a", "b"), Set.of("b"), none));

@@ -42,6 +42,7 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
     public static void loadModels() throws IOException {
         Path root = createTempDir();
         ModelFixtures.modelFolder(root.resolve(ModelFixtures.MINILM), ModelFixtures.MINILM);
+        ModelFixtures.modelFolder(root.resolve(ModelFixtures.MINILM_INT8), ModelFixtures.MINILM_INT8);
         ModelFixtures.modelFolder(root.resolve(ModelFixtures.BGE), ModelFixtures.BGE);
         threadPool = new TestThreadPool(
             "extractive",
@@ -212,14 +213,21 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
         ),
         citation(3, "Nginx is a web server. It can also be used as a reverse proxy and a load balancer.") };
 
+    /** The fp32 model and its int8 build, which _rag scores with by default (RagService#answeringModel). */
     public void testEnglishAnswersQuoteTheRightSentence() {
-        String where = answer(ModelFixtures.MINILM, "Where is the logrotate configuration file?", LOGROTATE_EN);
-        assertEquals("The main configuration file is /etc/logrotate.conf. [2] Settings for each package live in /etc/logrotate.d. [2]", where);
+        for (String model : List.of(ModelFixtures.MINILM, ModelFixtures.MINILM_INT8)) {
+            String where = answer(model, "Where is the logrotate configuration file?", LOGROTATE_EN);
+            assertEquals(
+                model,
+                "The main configuration file is /etc/logrotate.conf. [2] Settings for each package live in /etc/logrotate.d. [2]",
+                where
+            );
 
-        String often = answer(ModelFixtures.MINILM, "How often are log files rotated?", LOGROTATE_EN);
-        assertTrue(often, often.contains("Each log file may be handled daily, weekly, monthly, or when it grows too large. [1]"));
+            String often = answer(model, "How often are log files rotated?", LOGROTATE_EN);
+            assertTrue(model + ": " + often, often.contains("Each log file may be handled daily, weekly, monthly, or when it grows too large. [1]"));
 
-        assertEquals(ExtractiveAnswerer.NO_ANSWER, answer(ModelFixtures.MINILM, "What is the boiling point of mercury?", LOGROTATE_EN));
+            assertEquals(model, ExtractiveAnswerer.NO_ANSWER, answer(model, "What is the boiling point of mercury?", LOGROTATE_EN));
+        }
     }
 
     private static final Citation[] LOGROTATE_ZH = {
@@ -238,11 +246,14 @@ public class ExtractiveAnswererTests extends OpenSearchTestCase {
      * Logs the cosine of every question and sentence, to choose it again for another model.
      */
     public void testMinScoreSeparatesAnsweredFromUnrelatedQuestions() {
-        double[] en = bestSimilarities(ModelFixtures.MINILM, List.of("Where is the logrotate configuration file?", "How often are log files rotated?",
-            "What is the boiling point of mercury?", "Who wrote Hamlet?"), LOGROTATE_EN);
+        List<String> questions = List.of("Where is the logrotate configuration file?", "How often are log files rotated?",
+            "What is the boiling point of mercury?", "Who wrote Hamlet?");
+        double[] en = bestSimilarities(ModelFixtures.MINILM, questions, LOGROTATE_EN);
+        double[] int8 = bestSimilarities(ModelFixtures.MINILM_INT8, questions, LOGROTATE_EN);
         double[] zh = bestSimilarities(ModelFixtures.BGE, List.of("如何配置日志轮转?", "水的沸点是多少度？", "谁写了哈姆雷特？"), LOGROTATE_ZH);
         double min = ExtractiveAnswerer.DEFAULT_MIN_SCORE;
         assertTrue(Arrays.toString(en), en[0] >= min && en[1] >= min && en[2] < min && en[3] < min);
+        assertTrue(Arrays.toString(int8), int8[0] >= min && int8[1] >= min && int8[2] < min && int8[3] < min);
         assertTrue(Arrays.toString(zh), zh[0] >= min && zh[1] < min && zh[2] < min);
     }
 

@@ -52,6 +52,7 @@ public class RagRequestTests extends OpenSearchTestCase {
         assertEquals(2000, request.maxContextTokens());
         assertNull(request.prompt());
         assertEquals(ExtractiveAnswerer.DEFAULT_MIN_SCORE, request.minScore(), 0);
+        assertNull("the answer model is chosen by the node (RagService#answeringModel)", request.answerModel());
     }
 
     public void testATextFieldMakesRetrievalHybridUnlessToldOtherwise() {
@@ -116,6 +117,14 @@ public class RagRequestTests extends OpenSearchTestCase {
         assertRejected("{\"question\": \"q\", \"field\": \"f\", \"min_score\": 2}", "[min_score] must be between -1.0 and 1.0, got [2.0]");
         assertRejected("{\"question\": \"q\", \"field\": \"f\", \"min_score\": true}", "[min_score] must be a number, got [boolean] [true]");
         assertEquals(0.2, parse("{\"question\": \"q\", \"field\": \"f\", \"min_score\": 0.2}").minScore(), 0);
+        assertRejected("{\"question\": \"q\", \"field\": \"f\", \"answer_model\": 3}", "[answer_model] must be a string, got [number] [3]");
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"answer_model\": \" \"}",
+            "[answer_model] must name a loaded model (GET _plugins/_semantic/models), got [ ]"
+        );
+        RagRequest named = parse("{\"question\": \"q\", \"field\": \"f\", \"answer_model\": \"all-minilm-l6-v2\"}");
+        assertEquals("all-minilm-l6-v2", named.answerModel());
+        assertEquals("all-minilm-l6-v2", named.forField(new PassageField("v", null, null)).answerModel());
     }
 
     public void testRetrieval() {
@@ -186,6 +195,10 @@ public class RagRequestTests extends OpenSearchTestCase {
         assertRejected(
             "{\"question\": \"q\", \"field\": \"f\", \"generator\": \"gpt\", \"min_score\": 0.5}",
             "[min_score] applies to [generator] [extractive] only, got [generator] [gpt]"
+        );
+        assertRejected(
+            "{\"question\": \"q\", \"field\": \"f\", \"generator\": \"gpt\", \"answer_model\": \"all-minilm-l6-v2\"}",
+            "[answer_model] applies to [generator] [extractive] only, got [generator] [gpt]"
         );
         assertRejected(
             "{\"question\": \"q\", \"field\": \"f\", \"generator\": \"gpt\", \"prompt\": \"no placeholders\"}",

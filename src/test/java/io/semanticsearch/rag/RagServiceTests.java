@@ -68,6 +68,10 @@ public class RagServiceTests extends OpenSearchSingleNodeTestCase {
             home.resolve("config").resolve(SemanticSearchPlugin.NAME).resolve("models").resolve(ModelFixtures.MINILM),
             ModelFixtures.MINILM
         );
+        ModelFixtures.modelFolder(
+            home.resolve("config").resolve(SemanticSearchPlugin.NAME).resolve("models").resolve(ModelFixtures.MINILM_INT8),
+            ModelFixtures.MINILM_INT8
+        );
         llm = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         llmThreads = Executors.newCachedThreadPool();
         llm.setExecutor(llmThreads);
@@ -197,6 +201,7 @@ public class RagServiceTests extends OpenSearchSingleNodeTestCase {
     public void testExtractiveAnswerFromNestedPassages() throws IOException {
         RagResponse response = rag("docs", "{\"question\": \"Where is the logrotate configuration file?\", \"field\": \"passages\", \"k\": 3}");
         assertEquals("extractive", response.generator());
+        assertEquals("the field model's int8 build scores the sentences", ModelFixtures.MINILM_INT8, response.answerModel());
         assertTrue(response.answer(), response.answer().contains("The main configuration file is /etc/logrotate.conf. ["));
         assertFalse(response.answer(), citedIds(response).isEmpty());
         assertTrue(response.answer(), citedIds(response).stream().allMatch("logrotate"::equals));
@@ -213,7 +218,19 @@ public class RagServiceTests extends OpenSearchSingleNodeTestCase {
         assertTrue(json.toString(), json.path("took").path("generation_ms").isIntegralNumber());
         assertEquals(response.citations().size(), json.path("citations").size());
         assertEquals("docs", json.path("citations").path(0).path("_index").asText());
+        assertEquals(ModelFixtures.MINILM_INT8, json.path("answer_model").asText());
         assertFalse(json.has("error"));
+    }
+
+    public void testTheAnswerModelCanBeNamed() {
+        RagResponse response = rag("docs", """
+            {"question": "Where is the logrotate configuration file?", "field": "passages", "k": 3, "answer_model": "all-minilm-l6-v2"}""");
+        assertEquals(ModelFixtures.MINILM, response.answerModel());
+        assertTrue(response.answer(), response.answer().contains("The main configuration file is /etc/logrotate.conf. ["));
+        assertEquals(
+            "[answer_model] unknown model [e5-small]; loaded models are [all-minilm-l6-v2, all-minilm-l6-v2-int8]",
+            ragFails("docs", "{\"question\": \"q\", \"field\": \"passages\", \"answer_model\": \"e5-small\"}").getMessage()
+        );
     }
 
     public void testFiltersApplyToTheDocuments() {
@@ -298,6 +315,8 @@ public class RagServiceTests extends OpenSearchSingleNodeTestCase {
             {"question": "Where is the logrotate configuration file?", "field": "passages", "generator": "fake", "k": 2}""");
         assertEquals("It is /etc/logrotate.conf [1].", response.answer());
         assertEquals("fake", response.generator());
+        assertNull("an LLM embeds nothing", response.answerModel());
+        assertFalse(json(response).has("answer_model"));
         assertNull(response.error());
         assertFalse(response.citations().isEmpty());
         assertEquals("Bearer " + KEY, llmAuthorization.get());

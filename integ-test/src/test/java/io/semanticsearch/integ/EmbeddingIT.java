@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 /**
@@ -79,6 +80,8 @@ public class EmbeddingIT {
         JsonNode int8 = models.get("all-minilm-l6-v2-int8");
         assertEquals(response.body(), "loaded", int8.path("status").asText());
         assertEquals(384, int8.path("dims").asInt());
+        assertEquals(response.body(), "all-minilm-l6-v2", int8.path("quantized_from").asText());
+        assertFalse(response.body(), minilm.has("quantized_from"));
 
         JsonNode broken = models.get("broken-model");
         assertEquals(response.body(), "failed", broken.path("status").asText());

@@ -138,6 +138,8 @@ public class NodeLossClusterIT {
         assertTrue(ragViaData.body(), ragViaData.json().path("answer").asText().contains("four weeks"));
         assertEquals(ragViaManager.path("answer"), ragViaData.json().path("answer"));
         assertEquals(ragViaManager.path("citations"), ragViaData.json().path("citations"));
+        // The answer model travels back with the answer (wire format 2).
+        assertEquals(ragViaData.body(), "all-minilm-l6-v2-int8", ragViaData.json().path("answer_model").asText());
         // A bad request is refused where it came in, before anything is sent.
         LocalNode.Response bad = dataA.post("/kb/_rag", "{\"question\": \"How long?\", \"field\": \"body\", \"k\": 0}");
         assertEquals(bad.toString(), 400, bad.status());

@@ -260,7 +260,22 @@ public class RagIT {
         }
         assertTrue(response.toString(), response.path("took").path("retrieval_ms").isIntegralNumber());
         assertTrue(response.toString(), response.path("took").path("generation_ms").isIntegralNumber());
+        assertEquals(response.toString(), "all-minilm-l6-v2-int8", response.path("answer_model").asText());
         assertFalse(response.toString(), response.has("error"));
+    }
+
+    @Test
+    public void theAnswerModelIsTheFieldModelsInt8BuildUnlessNamed() {
+        String question = "{\"question\": \"How do I change the time zone?\", \"field\": \"passages\"";
+        JsonNode quantized = rag("kb-en", question + "}");
+        JsonNode exact = rag("kb-en", question + ", \"answer_model\": \"all-minilm-l6-v2\"}");
+        assertEquals(exact.toString(), "all-minilm-l6-v2", exact.path("answer_model").asText());
+        assertEquals(quantized.path("citations"), exact.path("citations"));
+        assertEquals(exact.toString(), Set.of("timezone"), cited(exact));
+        assertEquals(quantized.toString(), cited(exact), cited(quantized));
+        // Chinese has no int8 build bundled: its field's own model answers.
+        JsonNode chinese = rag("kb-zh", "{\"question\": \"如何查看磁盘剩余空间？\", \"field\": \"passages\"}");
+        assertEquals(chinese.toString(), "bge-small-zh-v1.5", chinese.path("answer_model").asText());
     }
 
     @Test
@@ -343,6 +358,16 @@ public class RagIT {
         String deep = "{\"bool\": {\"filter\": ".repeat(200) + "{\"match_all\": {}}" + "}}".repeat(200);
         assertBadRequest("kb-en", "{\"question\": \"q\", \"field\": \"passages\", \"filter\": " + deep + "}", "nested more than [64] levels deep");
         assertBadRequest("kb-en", null, "[_rag] needs a body");
+        assertBadRequest(
+            "kb-en",
+            "{\"question\": \"q\", \"field\": \"passages\", \"answer_model\": \"e5-small\"}",
+            "[answer_model] unknown model [e5-small]; loaded models are ["
+        );
+        assertBadRequest(
+            "kb-en",
+            "{\"question\": \"q\", \"field\": \"passages\", \"generator\": \"fake\", \"answer_model\": \"all-minilm-l6-v2\"}",
+            "[answer_model] applies to [generator] [extractive] only"
+        );
     }
 
     private static void assertBadRequest(String index, String body, String expected) {
@@ -359,6 +384,7 @@ public class RagIT {
         JsonNode answered = rag("kb-en", request);
         assertEquals(answered.toString(), "It is /etc/logrotate.conf [1].", answered.path("answer").asText());
         assertEquals("fake", answered.path("generator").asText());
+        assertFalse(answered.toString(), answered.has("answer_model"));
         assertEquals("Bearer " + KEY, llmAuthorizations.get(llmAuthorizations.size() - 1));
         JsonNode sent = JSON.readTree(llmRequests.get(llmRequests.size() - 1));
         String user = sent.path("messages").path(1).path("content").asText();
