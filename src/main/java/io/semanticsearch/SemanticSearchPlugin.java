@@ -13,6 +13,7 @@ import io.semanticsearch.embed.TransportEmbedAction;
 import io.semanticsearch.embed.TransportQueryCacheClearAction;
 import io.semanticsearch.embed.TransportSemanticStatsAction;
 import io.semanticsearch.highlight.SemanticSentenceHighlighter;
+import io.semanticsearch.highlight.SentenceVectors;
 import io.semanticsearch.ingest.BulkInferenceAction;
 import io.semanticsearch.ingest.SemanticEmbedProcessor;
 import io.semanticsearch.ingest.SemanticEmbedProcessorFactory;
@@ -113,6 +114,7 @@ public class SemanticSearchPlugin extends Plugin
     // Set in createComponents, which runs after getMappers and getQueries: those read them through suppliers.
     private EmbeddingService embeddings;
     private QueryEmbedder queryEmbedder;
+    private SentenceVectors sentenceVectors;
     private volatile Client client;
     private RagService rag;
     private volatile int maxTexts;
@@ -194,6 +196,7 @@ public class SemanticSearchPlugin extends Plugin
         // Fingerprints hash every model file (about 100 MB each): compute them now, off the threads that will ask.
         threadPool.generic().execute(() -> registry.modelNames().forEach(name -> registry.get(name).fingerprint()));
         queryEmbedder = new QueryEmbedder(embeddings, clusterService, indexNameExpressionResolver, threadPool);
+        sentenceVectors = new SentenceVectors(embeddings, queryEmbedder, client);
         maxTexts = SemanticSettings.EMBED_MAX_TEXTS.get(settings);
         clusterService.getClusterSettings().addSettingsUpdateConsumer(SemanticSettings.EMBED_MAX_TEXTS, v -> maxTexts = v);
         // The keystore is open only while the node is being built: the connectors copy their keys now.
@@ -218,7 +221,7 @@ public class SemanticSearchPlugin extends Plugin
 
     @Override
     public Map<String, Highlighter> getHighlighters() {
-        return Map.of(SemanticSentenceHighlighter.NAME, new SemanticSentenceHighlighter(() -> embeddings));
+        return Map.of(SemanticSentenceHighlighter.NAME, new SemanticSentenceHighlighter(() -> sentenceVectors));
     }
 
     @Override

@@ -1,8 +1,5 @@
 package io.semanticsearch.highlight;
 
-import io.semanticsearch.embed.EmbeddingModel;
-import io.semanticsearch.embed.EmbeddingService;
-import io.semanticsearch.embed.InputType;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldType;
 import io.semanticsearch.query.QueryVectors;
@@ -10,7 +7,6 @@ import io.semanticsearch.rag.MaximalMarginalRelevance;
 import io.semanticsearch.rag.SentenceSplitter;
 import io.semanticsearch.rag.SentenceSplitter.Sentence;
 
-import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.common.document.DocumentField;
 import org.opensearch.core.common.text.Text;
 import org.opensearch.index.mapper.MappedFieldType;
@@ -26,7 +22,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -35,21 +30,22 @@ import java.util.function.Supplier;
  * query vector) and offsets into the field's text ({@code element} for the value of an array) come in the hit's
  * {@code fields}, under {@code _semantic_sentences.<field>}: a highlight fragment can only be a string.
  *
- * <p>Sentences are embedded with the model of the vectors the query searched, on the search lane through the query
- * cache (the same documents keep being highlighted); the fetch phase waits for them. Unlike a lexical highlighter
- * it needs the query's vector, so a search without a {@code semantic} query gets a 400 saying so.
+ * <p>Sentences are embedded with the model of the vectors the query searched, through the query cache (the same
+ * documents keep being highlighted), on this node or, where it loads no models, on one that does
+ * ({@link SentenceVectors}); the fetch phase waits for them. Unlike a lexical highlighter it needs the query's
+ * vector, so a search without a {@code semantic} query gets a 400 saying so.
  */
 public final class SemanticSentenceHighlighter implements Highlighter {
 
     public static final String NAME = "semantic_sentences";
     /** Most sentences of one field embedded per hit: bounds the work of a long document. */
     static final int MAX_SENTENCES = 100;
-    private static final long TIMEOUT_SECONDS = 30;
 
-    private final Supplier<EmbeddingService> embeddings;
+    // Highlighters are registered before the node's components exist.
+    private final Supplier<SentenceVectors> vectors;
 
-    public SemanticSentenceHighlighter(Supplier<EmbeddingService> embeddings) {
-        this.embeddings = embeddings;
+    public SemanticSentenceHighlighter(Supplier<SentenceVectors> vectors) {
+        this.vectors = vectors;
     }
 
     @Override
@@ -66,7 +62,7 @@ public final class SemanticSentenceHighlighter implements Highlighter {
                     + "it ranks sentences by their similarity to that query's vector"
             );
         }
-        EmbeddingModel model = model(context, found);
+        SentenceModel model = model(context, found);
         List<Sentence> sentences = new ArrayList<>();
         List<Integer> elements = new ArrayList<>();
         // As the other highlighters read a field: stored, or from _source through the field's own fetcher.
@@ -90,9 +86,14 @@ public final class SemanticSentenceHighlighter implements Highlighter {
         if (sentences.isEmpty()) {
             return null;
         }
-        PlainActionFuture<float[][]> vectors = PlainActionFuture.newFuture();
-        embeddings.get().embedCached(model, InputType.PASSAGE, sentences.stream().map(Sentence::text).toList(), () -> false, vectors);
-        float[][] embedded = vectors.actionGet(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        float[][] embedded = vectors.get()
+            .embed(
+                context.context.getQueryShardContext().index().getName(),
+                context.fieldName,
+                model.name(),
+                model.fingerprint(),
+                sentences.stream().map(Sentence::text).toList()
+            );
         List<Integer> order = new ArrayList<>();
         double[] scores = new double[sentences.size()];
         for (int i = 0; i < sentences.size(); i++) {
@@ -125,12 +126,14 @@ public final class SemanticSentenceHighlighter implements Highlighter {
         return new HighlightField(context.fieldName, fragments);
     }
 
+    /** A model by name and the fingerprint of the files its mapping recorded (null where it recorded none). */
+    record SentenceModel(String name, String fingerprint) {}
+
     /**
-     * The model of the vectors the query searched: the highlighted field's own, else the vector field's; refused when
-     * this node's files of that model are not the ones the mapping recorded (their sentence vectors would be compared
-     * with the query's as if they were alike).
+     * The model of the vectors the query searched: the highlighted field's own, else the vector field's, as the
+     * mapping records it.
      */
-    private EmbeddingModel model(FieldHighlightContext context, QueryVectors.Found found) {
+    private static SentenceModel model(FieldHighlightContext context, QueryVectors.Found found) {
         String name = null;
         String fingerprint = null;
         if (context.fieldType instanceof SemanticTextFieldType semanticText) {
@@ -146,14 +149,6 @@ public final class SemanticSentenceHighlighter implements Highlighter {
                 "[highlight] [type] [" + NAME + "] on [" + context.fieldName + "] cannot tell which model made the query's vector"
             );
         }
-        EmbeddingModel model = embeddings.get().model(name);
-        if (fingerprint != null && fingerprint.equals(model.fingerprint()) == false) {
-            throw new IllegalArgumentException(
-                "[highlight] [type] [" + NAME + "] on [" + context.fieldName + "]: model [" + name + "] has fingerprint ["
-                    + model.fingerprint() + "] on this node, but the mapping records [" + fingerprint + "]; give every node the same "
-                    + "files for [" + name + "]"
-            );
-        }
-        return model;
+        return new SentenceModel(name, fingerprint);
     }
 }

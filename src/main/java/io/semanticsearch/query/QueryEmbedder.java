@@ -2,6 +2,7 @@ package io.semanticsearch.query;
 
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.embed.InputType;
 import io.semanticsearch.embed.NodesWithModels;
 import io.semanticsearch.mapper.MappedModels;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
@@ -142,21 +143,58 @@ public final class QueryEmbedder {
      * answers a text asked again), for a node that loads none.
      */
     void embedElsewhere(QueryModel model, String[] indices, String text, Client client, ActionListener<RemoteQueryEmbedAction.Response> listener) {
+        embedElsewhere(model, indices, InputType.QUERY, List.of(text), "[semantic] cannot embed [query] text:", client, listener);
+    }
+
+    /**
+     * Embeds the sentences a {@code semantic_sentences} highlight ranks on a node that loads models, for a node that
+     * loads none: with the model the mapping of {@code field} in {@code index} names, checked against the fingerprint
+     * it recorded (null where it recorded none). The same sentences go to the same node, whose query cache holds them.
+     */
+    public void embedSentencesElsewhere(
+        String index,
+        String field,
+        String model,
+        String fingerprint,
+        List<String> sentences,
+        Client client,
+        ActionListener<float[][]> listener
+    ) {
+        embedElsewhere(
+            new QueryModel(field, model, fingerprint),
+            new String[] { index },
+            InputType.PASSAGE,
+            sentences,
+            "[highlight] cannot embed the sentences of [" + field + "]:",
+            client,
+            ActionListener.map(listener, RemoteQueryEmbedAction.Response::vectors)
+        );
+    }
+
+    private void embedElsewhere(
+        QueryModel model,
+        String[] indices,
+        InputType type,
+        List<String> texts,
+        String failurePrefix,
+        Client client,
+        ActionListener<RemoteQueryEmbedAction.Response> listener
+    ) {
         DiscoveryNode target;
         try {
-            target = NodesWithModels.target(clusterService, text.hashCode(), "[semantic] cannot embed [query] text:");
+            target = NodesWithModels.target(clusterService, texts.hashCode(), failurePrefix);
         } catch (IllegalArgumentException e) {
             listener.onFailure(e);
             return;
         }
         client.execute(
             RemoteQueryEmbedAction.INSTANCE,
-            new RemoteQueryEmbedAction.Request(indices, model.field(), model.name(), model.fingerprint(), text, target),
+            new RemoteQueryEmbedAction.Request(indices, model.field(), model.name(), model.fingerprint(), type, texts, target),
             listener
         );
     }
 
-    /** Embeds, on this node, a query text another node sent ({@link RemoteQueryEmbedAction}). */
+    /** Embeds, on this node, the texts another node sent ({@link RemoteQueryEmbedAction}), through the query cache. */
     void embedHere(RemoteQueryEmbedAction.Request request, ActionListener<RemoteQueryEmbedAction.Response> listener) {
         EmbeddingModel model;
         try {
@@ -169,7 +207,13 @@ public final class QueryEmbedder {
             listener.onFailure(e instanceof IllegalStateException ? new IllegalArgumentException(e.getMessage(), e) : e);
             return;
         }
-        embed(model, request.text(), ActionListener.map(listener, vector -> new RemoteQueryEmbedAction.Response(vector, model.name())));
+        embeddings.embedCached(
+            model,
+            request.inputType(),
+            request.texts(),
+            () -> false,
+            ActionListener.map(listener, vectors -> new RemoteQueryEmbedAction.Response(vectors, model.name()))
+        );
     }
 
     /** The indices a search covers, for actions it starts; empty where that is not known. */

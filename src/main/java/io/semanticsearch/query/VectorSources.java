@@ -55,7 +55,7 @@ final class VectorSources {
         SetOnce<float[]> vector = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> embedder.embedElsewhere(model, indices, text, client, ActionListener.map(listener, r -> {
             modelName.set(r.model());
-            vector.set(r.vector());
+            vector.set(r.vectors()[0]);
             return null;
         })));
         return vector::get;

@@ -8,7 +8,9 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -22,7 +24,8 @@ import static org.junit.Assert.assertTrue;
  * is green again, and the search by meaning still works. Embedding happens on the ingest node before the shards see a document, so a
  * lost data node costs what it costs any bulk, nothing more. The other data node loads no models
  * ({@code plugins.semantic.models.load: false}) and holds its shards all the same; the text queries, {@code _embed} and
- * {@code _rag} requests it receives are answered by a node that loads models.
+ * {@code _rag} requests it receives, and the sentences of highlights on its shards, are embedded by a node that loads
+ * models.
  */
 public class NodeLossClusterIT {
 
@@ -125,6 +128,33 @@ public class NodeLossClusterIT {
         JsonNode viaManager = manager.post("/kb/_search", query).json().path("hits").path("hits");
         assertEquals(viaData.body(), 3, viaData.json().path("hits").path("hits").size());
         assertEquals(viaData.body(), viaManager.path(0).path("_id").asText(), viaData.json().path("hits").path("hits").path(0).path("_id").asText());
+
+        // Sentence highlights of a shard it holds (its only copy): the sentences are embedded on a node that loads
+        // models, and come out as where the shard is on such a node.
+        String highlighted = "{\"size\": 3, \"_source\": false, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": "
+            + "\"which logs are kept for four weeks\"}}, \"highlight\": {\"fields\": {\"body\": {\"type\": \"semantic_sentences\", "
+            + "\"number_of_fragments\": 2}}}}";
+        Map<String, JsonNode> highlights = new HashMap<>();
+        for (String node : List.of("nl-data-a", "nl-manager")) {
+            String index = "kb-on-" + node;
+            assertEquals(200, manager.put("/" + index, "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0, "
+                + "\"index.routing.allocation.require._name\": \"" + node + "\"}, \"mappings\": {\"properties\": {\"body\": {\"type\": "
+                + "\"semantic_text\"}}}}").status());
+            assertEquals(200, manager.post("/" + index + "/_bulk?refresh=true", bulk("highlighted", 3)).status());
+            LocalNode.Response response = manager.post("/" + index + "/_search", highlighted);
+            assertEquals(response.toString(), 200, response.status());
+            assertEquals(response.body(), 0, response.json().path("_shards").path("failed").asInt());
+            JsonNode hits = response.json().path("hits").path("hits");
+            assertEquals(response.body(), 3, hits.size());
+            for (JsonNode hit : hits) {
+                assertEquals(hit.toString(), 2, hit.path("highlight").path("body").size());
+                highlights.merge(hit.path("_id").asText(), hit.path("fields"), (onA, onManager) -> {
+                    assertEquals("the same sentences and scores on the node without models", onManager, onA);
+                    return onA;
+                });
+            }
+        }
+        assertEquals(highlights.toString(), 3, highlights.size());
 
         // _embed and _rag sent to it are answered by a node that loads models: the same vectors, the same answer.
         String texts = "{\"texts\": [\"hello\", \"rotate the logs\"], \"input_type\": \"query\"}";
