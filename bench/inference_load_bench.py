@@ -17,7 +17,8 @@ Python 3 standard library only. Starts nothing: give it the base URL of a runnin
      With --query-rate, then 4 paced clients alone for 15 s; every phase also reports the node's CPU (process stats),
      so that the ratio can be set against the CPU the queries take.
   4. Cache: texts searched once, then again (cache hits), against the same searches with their vectors (from _embed).
-  5. _rag: --rag-questions questions with the extractive answerer, took.generation_ms.
+  5. _rag: --rag-questions questions with the extractive answerer, took.generation_ms; then the same questions again
+     (the query cache emptied) while a bulk of --ingest-docs documents is embedding on the node.
   Query texts are the queries of the data set as they are (--texts real): the node's query cache is emptied
   (POST /_plugins/_semantic/query_cache/_clear) before each phase, and the cache hits of each phase are reported (0
   unless a phase runs out of texts). --texts suffixed makes every text unique by appending "(<run>-<n>)" instead, the
@@ -329,13 +330,29 @@ def main():
     results["cached_text"] = {"p50": percentile(cached, 50), "p99": percentile(cached, 99)}
     results["vector"] = {"p50": percentile(by_vector, 50), "p99": percentile(by_vector, 99)}
 
-    if args.texts == "real":
-        clear_query_cache(base)
-    generation = []
-    for question in queries[:args.rag_questions]:
-        body = ok(call(base, "POST", "/ilb-search/_rag", {"question": question, "field": "body", "k": 5}), "_rag")
-        generation.append(body["took"]["generation_ms"])
+    def ask(questions, busy=None):
+        """took.generation_ms of each question, asked one after the other; with busy, only while busy() holds."""
+        took = []
+        for question in questions:
+            body = ok(call(base, "POST", "/ilb-search/_rag", {"question": question, "field": "body", "k": 5}), "_rag")
+            if busy is None or busy():
+                took.append(body["took"]["generation_ms"])
+        return took
+
+    rag_questions = queries[:args.rag_questions]
+    clear_query_cache(base)
+    generation = ask(rag_questions)
     results["rag_generation_ms"] = {"p50": percentile(generation, 50), "p99": percentile(generation, 99)}
+    # The same questions, the cache emptied, while a bulk is embedding on the node: answers share the cores with it.
+    create(base, "ilb-ingest")
+    loader = threading.Thread(target=lambda: bulk_load(base, "ilb-ingest", ingest_docs))
+    loader.start()
+    time.sleep(1)  # the bulk under way
+    clear_query_cache(base)
+    during = ask(rag_questions, loader.is_alive)
+    loader.join()
+    results["rag_generation_ms_during_ingest"] = {"p50": percentile(during, 50) if during else None,
+                                                  "p99": percentile(during, 99) if during else None, "n": len(during)}
 
     print("\n| measure | p50 ms | p99 ms | queries | cache hits |\n|---|---|---|---|---|")
     for clients in (1, 4):
@@ -349,6 +366,9 @@ def main():
     print(f"| cached text query (repeated text) | {results['cached_text']['p50']:.1f} | {results['cached_text']['p99']:.1f} | 100 | |")
     print(f"| the same queries with their vector | {results['vector']['p50']:.1f} | {results['vector']['p99']:.1f} | 100 | |")
     print(f"| _rag generation_ms (extractive, k 5) | {results['rag_generation_ms']['p50']:.0f} | {results['rag_generation_ms']['p99']:.0f} | {len(generation)} | |")
+    if during:
+        print(f"| _rag generation_ms during ingest (the same questions) | {results['rag_generation_ms_during_ingest']['p50']:.0f} | "
+              f"{results['rag_generation_ms_during_ingest']['p99']:.0f} | {len(during)} | |")
     print()
     for clients in (1, 4):
         r = results[f"during_ingest_{clients}"]
