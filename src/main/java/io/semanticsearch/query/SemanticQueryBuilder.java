@@ -400,7 +400,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             EmbeddingModel embeddingModel = queryEmbedder.modelFor(field, model, context);
             return copy(null, embeddingModel.name(), VectorSources.embed(queryEmbedder, embeddingModel, text, context), filter);
         }
-        String index = like.index() != null ? like.index() : embedder().searchedIndex(context);
+        String index = like.index() != null ? like.index() : embedder().models().searchedIndex(context);
         return copy(null, model, VectorSources.liked(like, index, field, context), filter);
     }
 
@@ -409,7 +409,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
      * name of the model that made it (which the shards check) before it goes on.
      */
     private QueryBuilder textEmbeddedElsewhere(QueryEmbedder queryEmbedder, QueryRewriteContext context) {
-        QueryEmbedder.QueryModel wanted = queryEmbedder.wantedModel(field, model, context);
+        QueryModels.QueryModel wanted = queryEmbedder.models().wanted(field, model, context);
         SetOnce<String> madeBy = new SetOnce<>();
         Supplier<float[]> vector = VectorSources.embedElsewhere(queryEmbedder, wanted, text, madeBy, context);
         SemanticQueryBuilder pending = copy(null, wanted.name(), vector, filter);

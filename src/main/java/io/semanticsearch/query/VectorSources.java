@@ -43,7 +43,7 @@ final class VectorSources {
      */
     static Supplier<float[]> embedElsewhere(
         QueryEmbedder embedder,
-        QueryEmbedder.QueryModel model,
+        QueryModels.QueryModel model,
         String text,
         SetOnce<String> modelName,
         QueryRewriteContext context
@@ -51,7 +51,7 @@ final class VectorSources {
         if (BertCharClasses.hasContent(text) == false) {
             throw new IllegalArgumentException("[" + NAME + "] [query] has nothing to embed: it holds only spaces, control or invisible characters");
         }
-        String[] indices = embedder.searchedIndices(context);
+        String[] indices = embedder.models().searchedIndices(context);
         SetOnce<float[]> vector = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> embedder.embedElsewhere(model, indices, text, client, ActionListener.map(listener, r -> {
             modelName.set(r.model());
