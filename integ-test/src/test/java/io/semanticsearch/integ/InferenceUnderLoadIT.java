@@ -222,13 +222,16 @@ public class InferenceUnderLoadIT {
 
     @Test
     public void aRepeatedQueryTextComesFromTheCache() {
-        node.post("/busy/_refresh", ""); // the other test's bulk may still be turning visible
+        // An index of its own: the other tests' bulks into [busy] may still be turning visible between its searches.
+        assertEquals(200, node.put("/cached", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}").status());
+        node.post("/cached/_doc/rsync?refresh=true", "{\"body\": \"rsync copies files to and from remote machines over ssh.\"}");
+        node.post("/cached/_doc/cron?refresh=true", "{\"body\": \"cron runs scheduled jobs.\"}");
         String query = "{\"_source\": false, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"secure file copy "
             + System.nanoTime() + "\"}}}";
-        LocalNode.Response first = node.post("/busy/_search", query);
+        LocalNode.Response first = node.post("/cached/_search", query);
         assertEquals(first.toString(), 200, first.status());
         JsonNode before = stats();
-        LocalNode.Response second = node.post("/busy/_search", query);
+        LocalNode.Response second = node.post("/cached/_search", query);
         JsonNode after = stats();
         assertEquals(first.json().path("hits"), second.json().path("hits"));
         assertEquals(before.path("query_cache").path("hits").asLong() + 1, after.path("query_cache").path("hits").asLong());
@@ -243,7 +246,7 @@ public class InferenceUnderLoadIT {
         assertTrue(clear.toString(), cleared.path("cleared_entries").asLong() >= 1);
         JsonNode empty = stats();
         assertEquals(empty.toString(), 0, empty.path("query_cache").path("entries").asLong());
-        LocalNode.Response third = node.post("/busy/_search", query);
+        LocalNode.Response third = node.post("/cached/_search", query);
         JsonNode afterClear = stats();
         assertEquals(first.json().path("hits"), third.json().path("hits"));
         assertEquals(empty.path("query_cache").path("hits").asLong(), afterClear.path("query_cache").path("hits").asLong());
