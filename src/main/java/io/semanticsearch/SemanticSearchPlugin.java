@@ -192,6 +192,7 @@ public class SemanticSearchPlugin extends Plugin
             new QueryVectorCache(SemanticSettings.QUERY_CACHE_SIZE.get(settings).getBytes())
         );
         embeddings.maxPendingBatches(SemanticSettings.MAX_PENDING_BATCHES.get(settings));
+        embeddings.ingestNice(clusterService.getNodeName(), SemanticSettings.INGEST_POOL_NICE.get(settings));
         clusterService.getClusterSettings().addSettingsUpdateConsumer(SemanticSettings.MAX_PENDING_BATCHES, embeddings::maxPendingBatches);
         // Fingerprints hash every model file (about 100 MB each): compute them now, off the threads that will ask.
         threadPool.generic().execute(() -> registry.modelNames().forEach(name -> registry.get(name).fingerprint()));

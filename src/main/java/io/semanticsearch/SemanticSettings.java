@@ -116,6 +116,14 @@ public final class SemanticSettings {
         Property.Dynamic
     );
 
+    /**
+     * The nice value of the threads that run the ingest lane's model runs (0: they run on the lane's own threads at the
+     * normal priority; up to 19): while a bulk keeps every core busy, the kernel then gives the cores to searches and
+     * the search lane's model runs first. 5: the kernel weighs a thread of nice 5 at a third of one of nice 0. Linux
+     * only (see NicedModelThreads).
+     */
+    public static final Setting<Integer> INGEST_POOL_NICE = Setting.intSetting("plugins.semantic.inference.pool.nice", 5, 0, 19, Property.NodeScope);
+
     /** Memory for the vectors of query texts embedded lately; 0 turns the cache off. */
     public static final Setting<ByteSizeValue> QUERY_CACHE_SIZE = Setting.byteSizeSetting(
         "plugins.semantic.query_cache.size",
@@ -166,6 +174,7 @@ public final class SemanticSettings {
             MAX_TEXT_CHARS,
             MAX_PENDING_BATCHES,
             INGEST_CALL_TOKENS,
+            INGEST_POOL_NICE,
             QUERY_CACHE_SIZE,
             INDEX_CODEC
         );

@@ -63,6 +63,8 @@ public final class EmbeddingService implements Closeable {
     private final Map<String, ModelStats> stats = new ConcurrentHashMap<>();
     // Bulk requests being embedded now: admitted up to the backlog bound, released when answered.
     private final AtomicInteger pendingBatches = new AtomicInteger();
+    // Null: ingest runs on the lane's threads.
+    private volatile NicedModelThreads ingestModelThreads;
     private volatile int maxPendingBatches = Integer.MAX_VALUE;
 
     public EmbeddingService(ModelRegistry registry, ThreadPool threadPool, int batchSize) {
@@ -142,7 +144,7 @@ public final class EmbeddingService implements Closeable {
             new EmbeddingRuns(
                 tokenized,
                 runs,
-                run -> embedNow(model, run, modelStats),
+                run -> lane == Lane.INGEST ? embedOnIngestThreads(model, run, modelStats) : embedNow(model, run, modelStats),
                 (worker, onFailure) -> submit(lane, true, modelStats, ActionListener.wrap(ignored -> {}, onFailure::accept), worker),
                 cancelled,
                 listener
@@ -169,6 +171,16 @@ public final class EmbeddingService implements Closeable {
     /** Runs {@code work} on the generic pool: preparation that must not run on the thread that happens to call back. */
     public void fork(Runnable work) {
         threadPool.generic().execute(work);
+    }
+
+    /**
+     * Runs the ingest lane's model runs on threads of that nice value ({@code plugins.semantic.inference.pool.nice}; 0
+     * runs them on the lane's own threads, at their priority). Set once, before the lane runs anything.
+     */
+    public void ingestNice(String nodeName, int nice) {
+        if (nice > 0) {
+            ingestModelThreads = new NicedModelThreads("opensearch[" + nodeName + "][semantic_inference_model]", width(Lane.INGEST), nice);
+        }
     }
 
     /** How many bulk requests may be embedded at once on this node ({@code plugins.semantic.ingest.max_pending_batches}). */
@@ -274,6 +286,11 @@ public final class EmbeddingService implements Closeable {
         });
     }
 
+    private float[][] embedOnIngestThreads(EmbeddingModel model, List<TokenizedText> tokenized, ModelStats modelStats) {
+        NicedModelThreads threads = ingestModelThreads;
+        return threads == null ? embedNow(model, tokenized, modelStats) : threads.call(() -> embedNow(model, tokenized, modelStats));
+    }
+
     private float[][] embedNow(EmbeddingModel model, List<TokenizedText> tokenized, ModelStats modelStats) {
         long start = System.nanoTime();
         try {
@@ -306,6 +323,10 @@ public final class EmbeddingService implements Closeable {
 
     @Override
     public void close() {
+        NicedModelThreads threads = ingestModelThreads;
+        if (threads != null) {
+            threads.close();
+        }
         registry.close();
     }
 }

@@ -40,6 +40,8 @@ public class EmbeddingServiceTests extends OpenSearchTestCase {
         );
         ModelRegistry registry = ModelFixtures.registry(createTempDir(), ModelFixtures.MINILM);
         service = new EmbeddingService(registry, threadPool, 32, INGEST_CALL_TOKENS, new QueryVectorCache(1 << 20));
+        // As a node does by default: the ingest lane's model runs go on threads of their own, at nice 5.
+        service.ingestNice("embedding-service-tests", 5);
         model = registry.get(ModelFixtures.MINILM);
     }
 
@@ -98,6 +100,10 @@ public class EmbeddingServiceTests extends OpenSearchTestCase {
         for (int i = 0; i < texts.size(); i++) {
             assertArrayEquals(whole[i], cut[i], 1e-5f);
         }
+        assertTrue(
+            "the runs went on the ingest model threads",
+            Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().contains("[semantic_inference_model][T#"))
+        );
     }
 
     public void testASearchCallIsSpreadOverTheLanesThreadsAndGivesTheSameVectors() throws Exception {

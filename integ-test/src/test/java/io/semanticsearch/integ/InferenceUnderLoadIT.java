@@ -7,6 +7,11 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -251,6 +256,33 @@ public class InferenceUnderLoadIT {
         assertEquals(first.json().path("hits"), third.json().path("hits"));
         assertEquals(empty.path("query_cache").path("hits").asLong(), afterClear.path("query_cache").path("hits").asLong());
         assertEquals(empty.path("query_cache").path("misses").asLong() + 1, afterClear.path("query_cache").path("misses").asLong());
+    }
+
+    @Test
+    public void aBulksModelRunsGoOnThreadsOfALowerCpuPriority() throws IOException {
+        JsonNode bulk = node.post("/busy/_bulk?refresh=true", longBulk("niced", 20)).json();
+        assertFalse(bulk.toString(), bulk.path("errors").asBoolean());
+        // Nice values as the kernel keeps them: field 19 of /proc/<pid>/task/<tid>/stat.
+        int niced = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(node.pid()), "task"))) {
+            for (Path task : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (NoSuchFileException gone) {
+                    continue; // a thread that ended meanwhile
+                }
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                if (Integer.parseInt(fields[16]) == 5) {
+                    niced++;
+                }
+            }
+        }
+        // The model threads only (plugins.semantic.inference.pool.nice: 5), at most one per thread of the ingest lane:
+        // none of the threads OpenSearch's pools start from them has inherited it.
+        int lane = node.get("/_nodes/_local/thread_pool").json().path("nodes").elements().next()
+            .path("thread_pool").path("semantic_inference").path("size").asInt();
+        assertTrue("threads at nice 5: " + niced + ", ingest lane threads: " + lane, niced >= 1 && niced <= lane);
     }
 
     private static JsonNode pool(String name) {

@@ -87,6 +87,11 @@ public final class LocalNode implements AutoCloseable {
         return name;
     }
 
+    /** The node's process id, for what only the operating system can tell (its threads' priorities). */
+    public long pid() {
+        return pid;
+    }
+
     public Path home() {
         return home;
     }
