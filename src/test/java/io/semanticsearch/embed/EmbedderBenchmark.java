@@ -41,7 +41,7 @@ import java.util.zip.ZipFile;
  * mvn -o -q test-compile -Dbuild.dir=target-emb
  * mvn -o -q dependency:build-classpath -Dbuild.dir=target-emb -Dmdep.outputFile=target-emb/cp.txt
  * java --enable-native-access=ALL-UNNAMED -cp target-emb/classes:target-emb/test-classes:$(cat target-emb/cp.txt) \
- *     -Djava.io.tmpdir=target-emb -Dmodels.dir=target-emb/model-files -Doracle.dir=../shared/oracle \
+ *     -Djava.io.tmpdir=target-emb -Dmodels.dir=target-emb/model-files -Doracle.dir=src/test/resources/oracle \
  *     io.semanticsearch.embed.EmbedderBenchmark
  * </pre>
  *
