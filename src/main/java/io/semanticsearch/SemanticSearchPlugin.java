@@ -20,6 +20,8 @@ import io.semanticsearch.ingest.SemanticEmbedProcessorFactory;
 import io.semanticsearch.ingest.SemanticTextProcessor;
 import io.semanticsearch.ingest.SemanticTextProcessorFactory;
 import io.semanticsearch.ingest.TransportBulkInferenceAction;
+import io.semanticsearch.mapper.HiddenPassagesFilter;
+import io.semanticsearch.mapper.PassageIntegrityMapper;
 import io.semanticsearch.mapper.PassageVectorsFetchListener;
 import io.semanticsearch.mapper.SemanticCodecService;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
@@ -45,6 +47,7 @@ import io.semanticsearch.rest.RestQueryCacheClearAction;
 import io.semanticsearch.rest.RestStatsAction;
 
 import org.opensearch.action.ActionRequest;
+import org.opensearch.action.support.ActionFilter;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -63,6 +66,7 @@ import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecServiceFactory;
 import org.opensearch.index.mapper.Mapper;
 import org.opensearch.index.mapper.MappingTransformer;
+import org.opensearch.index.mapper.MetadataFieldMapper;
 import org.opensearch.ingest.Processor;
 import org.opensearch.node.Node;
 import org.opensearch.plugins.ActionPlugin;
@@ -118,6 +122,8 @@ public class SemanticSearchPlugin extends Plugin
     private volatile Client client;
     private RagService rag;
     private volatile int maxTexts;
+    private volatile ClusterService clusterService;
+    private volatile IndexNameExpressionResolver indexNameResolver;
 
     public SemanticSearchPlugin(Settings settings) {
         this.settings = settings;
@@ -173,6 +179,8 @@ public class SemanticSearchPlugin extends Plugin
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
         this.client = client;
+        this.clusterService = clusterService;
+        this.indexNameResolver = indexNameExpressionResolver;
         Path pluginDir = environment.pluginsDir().resolve(NAME);
         ModelRegistry registry = SemanticSettings.MODELS_LOAD.get(settings)
             ? ModelRegistry.load(
@@ -213,6 +221,16 @@ public class SemanticSearchPlugin extends Plugin
             SemanticTextFieldMapper.CONTENT_TYPE,
             SemanticTextFieldMapper.PARSER
         );
+    }
+
+    @Override
+    public List<ActionFilter> getActionFilters() {
+        return List.of(new HiddenPassagesFilter(() -> clusterService, () -> indexNameResolver));
+    }
+
+    @Override
+    public Map<String, MetadataFieldMapper.TypeParser> getMetadataMappers() {
+        return Map.of(PassageIntegrityMapper.NAME, PassageIntegrityMapper.PARSER);
     }
 
     @Override

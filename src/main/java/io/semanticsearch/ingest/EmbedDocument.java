@@ -18,6 +18,11 @@ final class EmbedDocument {
     final List<EmbedField> fields = new ArrayList<>();
     /** Paths to remove when written: what a source that is gone left behind (a copied target without its text). */
     final List<String> stale = new ArrayList<>();
+    /**
+     * Target paths to set to null: their source field is there with a null value, which a partial update merges into
+     * the stored document, where the target must go too.
+     */
+    final List<String> cleared = new ArrayList<>();
     Exception failure;
 
     EmbedDocument(IngestDocumentWrapper wrapper) {
@@ -71,6 +76,9 @@ final class EmbedDocument {
             if (document.hasField(path)) {
                 document.removeField(path);
             }
+        }
+        for (String path : cleared) {
+            document.setFieldValue(path, null);
         }
         for (EmbedField field : fields) {
             document.setFieldValue(field.target, field.value);

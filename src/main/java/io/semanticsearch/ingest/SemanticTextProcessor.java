@@ -1,5 +1,6 @@
 package io.semanticsearch.ingest;
 
+import io.semanticsearch.mapper.PassageIntegrity;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
 
 import org.opensearch.common.Nullable;
@@ -17,8 +18,9 @@ import java.util.function.Consumer;
  * builds from the index's mapping and runs after its default and final pipelines: writes, beside each such field
  * {@code f}, {@code f_semantic.passages} (the passages of its text with their vectors) and {@code f_semantic.hash}.
  *
- * <p>Text is embedded only when nothing holds its passages yet: a document that carries passages with a matching hash
- * ({@code _reindex} from another {@code semantic_text} index of the same model) keeps them, and so does one whose
+ * <p>Text is embedded only when nothing holds its passages yet: a document that carries passages that belong to its text
+ * ({@link PassageIntegrity}: their hash, and each passage a slice of the text; {@code _reindex} from another
+ * {@code semantic_text} index of the same model) keeps them; passages that do not are dropped and the text embedded, and so does one whose
  * stored version has them (a document indexed again, or a partial update of other fields: the processor then only
  * sees the fields the update sends). A document whose value is gone loses its passages. Immutable and thread-safe.
  */
@@ -85,8 +87,13 @@ public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor
             for (Target target : targets) {
                 SourceText text = SourceText.read(source, target.path(), true);
                 if (text == null) {
-                    // Passages of a value that is not there (copied, or sent by hand) must not stay searchable.
-                    document.stale.add(target.semanticPath());
+                    // Passages of a value that is not there (copied, or sent by hand) must not stay searchable; a value
+                    // set to null clears them, also in the stored document that a partial update is merged into.
+                    if (wrapper.getIngestDocument().hasField(target.path())) {
+                        document.cleared.add(target.semanticPath());
+                    } else {
+                        document.stale.add(target.semanticPath());
+                    }
                     continue;
                 }
                 if (target.embedder() == null) {
@@ -100,6 +107,14 @@ public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor
                     text,
                     target.embedder()
                 );
+                Object sent = SourceText.valueAt(source, target.semanticPath());
+                if (sent != null
+                    && PassageIntegrity.mismatch(field.hash, text.strings(), text.array(), sent) != null
+                    && wrapper.getIngestDocument().hasField(target.semanticPath())) {
+                    // Passages that are not slices of this text (forged, or left from an earlier text) are never kept:
+                    // the field is embedded again instead, from the text alone.
+                    wrapper.getIngestDocument().removeField(target.semanticPath());
+                }
                 field.reuse(source);
                 document.fields.add(field);
             }

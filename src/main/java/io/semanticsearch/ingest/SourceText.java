@@ -1,6 +1,7 @@
 package io.semanticsearch.ingest;
 
 import io.semanticsearch.JsonTypeNames;
+import io.semanticsearch.mapper.SourcePaths;
 
 import org.opensearch.common.Nullable;
 
@@ -54,25 +55,8 @@ record SourceText(List<String> strings, boolean array) {
         throw new IllegalArgumentException("field [" + path + "] must be a string or an array of strings, got " + describe(value));
     }
 
-    /**
-     * The value at a dotted path of a source: {@code "a.b"} is found as {@code {"a": {"b": ...}}}, as the literal key
-     * {@code {"a.b": ...}} or any mix of the two, all of which OpenSearch maps to the same field. Null when missing.
-     */
-    @SuppressWarnings("unchecked")
     static Object valueAt(Map<String, Object> source, String path) {
-        Object value = source.get(path);
-        if (value != null) {
-            return value;
-        }
-        for (int dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
-            if (source.get(path.substring(0, dot)) instanceof Map<?, ?> child) {
-                Object nested = valueAt((Map<String, Object>) child, path.substring(dot + 1));
-                if (nested != null) {
-                    return nested;
-                }
-            }
-        }
-        return null;
+        return SourcePaths.valueAt(source, path);
     }
 
     /** "a number [42]": the JSON type of a value and the value, cut at 100 characters. */

@@ -4,13 +4,12 @@ import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.InputType;
 import io.semanticsearch.ingest.PassageChunker.Passage;
+import io.semanticsearch.mapper.PassageIntegrity;
+import io.semanticsearch.mapper.TextChunking;
 
 import org.opensearch.common.Nullable;
-import org.opensearch.common.hash.MessageDigests;
 import org.opensearch.core.action.ActionListener;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,7 +42,15 @@ final class TextEmbedder {
     private final String recipe;
 
     TextEmbedder(EmbeddingService service, EmbeddingModel model, InputType inputType, @Nullable PassageChunker chunker) {
-        this(service, model, inputType, chunker, false, "");
+        this(
+            service,
+            model,
+            inputType,
+            chunker,
+            false,
+            "model=" + model.name() + ";input_type=" + inputType.name().toLowerCase(Locale.ROOT)
+                + (chunker == null ? "" : ";max_tokens=" + chunker.maxTokens() + ";overlap_tokens=" + chunker.overlapTokens())
+        );
     }
 
     private TextEmbedder(
@@ -52,24 +59,31 @@ final class TextEmbedder {
         InputType inputType,
         @Nullable PassageChunker chunker,
         boolean passages,
-        String identity
+        String recipe
     ) {
         this.service = service;
         this.model = model;
         this.inputType = inputType;
         this.chunker = chunker;
         this.passages = passages || chunker != null;
-        this.recipe = "model=" + model.name() + identity + ";input_type=" + inputType.name().toLowerCase(Locale.ROOT)
-            + (chunker == null ? "" : ";max_tokens=" + chunker.maxTokens() + ";overlap_tokens=" + chunker.overlapTokens())
-            + (passages && chunker == null ? ";passages" : "");
+        this.recipe = recipe;
     }
 
     /**
-     * For a {@code semantic_text} field: always passages (one per string without a chunker), and a hash that also
-     * covers the model's fingerprint, so that vectors of other files under the same model name are never reused.
+     * For a {@code semantic_text} field: always passages (one per string without a chunker), and the hash of
+     * {@link PassageIntegrity}, which also covers the model's fingerprint (so that vectors of other files under the
+     * same model name are never reused) and which the field's mapper checks every document against.
      */
     static TextEmbedder forPassages(EmbeddingService service, EmbeddingModel model, @Nullable PassageChunker chunker) {
-        return new TextEmbedder(service, model, InputType.PASSAGE, chunker, true, ";fingerprint=" + model.fingerprint());
+        TextChunking chunking = chunker == null ? TextChunking.NONE : new TextChunking(true, chunker.maxTokens(), chunker.overlapTokens());
+        return new TextEmbedder(
+            service,
+            model,
+            InputType.PASSAGE,
+            chunker,
+            true,
+            PassageIntegrity.recipe(model.name(), model.fingerprint(), chunking)
+        );
     }
 
     EmbeddingModel model() {
@@ -90,14 +104,7 @@ final class TextEmbedder {
      * equal hashes mean that embedding again would give the same target value.
      */
     String hash(SourceText text) {
-        MessageDigest digest = MessageDigests.sha256();
-        digest.update((recipe + ";array=" + text.array() + ";").getBytes(StandardCharsets.UTF_8));
-        for (String string : text.strings()) {
-            // The length first, so that ["ab", "c"] and ["a", "bc"] differ.
-            digest.update((string.length() + ":").getBytes(StandardCharsets.UTF_8));
-            digest.update(string.getBytes(StandardCharsets.UTF_8));
-        }
-        return MessageDigests.toHexString(digest.digest());
+        return PassageIntegrity.hash(recipe, text.strings(), text.array());
     }
 
     /** Cuts a source text into the texts the model embeds, remembering how to put the vectors back. */

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -266,8 +267,22 @@ public final class SemanticTextMappings implements MappingTransformer {
         Map<String, Object> generated = new LinkedHashMap<>();
         generated.put("dynamic", "strict");
         generated.put("properties", properties);
-        // Whatever a request sends for this name is replaced: it is ours, and must match what the processor writes.
-        field.siblings().put(leaf(path) + SemanticTextFieldMapper.SEMANTIC_SUFFIX, generated);
+        String name = leaf(path) + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
+        if (field.siblings().containsKey(name) && generatedShape(field.siblings().get(name)) == false) {
+            throw new MapperParsingException(
+                "[" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "] keeps its passages in [" + path
+                    + SemanticTextFieldMapper.SEMANTIC_SUFFIX + "], which the mapping also defines as a field of its own; rename one of them"
+            );
+        }
+        // A definition of ours sent back (a mapping read and put again) is replaced: it must match what the processor writes.
+        field.siblings().put(name, generated);
+    }
+
+    /** Whether a mapping's definition is one this class generated: an object of exactly {@code hash} and {@code passages}. */
+    private static boolean generatedShape(Object definition) {
+        return definition instanceof Map<?, ?> object
+            && object.get("properties") instanceof Map<?, ?> properties
+            && properties.keySet().equals(Set.of(SemanticTextFieldMapper.HASH, SemanticTextFieldMapper.PASSAGES));
     }
 
     private static String leaf(String path) {

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -119,9 +120,58 @@ public class SemanticTextProcessorTests extends OpenSearchTestCase {
         assertEquals(texts + 1, embeddings.service.stats(ModelFixtures.MINILM).texts());
         assertEquals("Something else.", changed.getFieldValue("body_semantic.passages.0.text", String.class));
 
-        // Passages without their text are dropped.
+        // Passages without their text are dropped; a text set to null clears them (also in a partial update's merge).
         IngestDocument orphan = execute(processor, new HashMap<>(Map.of("title", "no body", "body_semantic", semantic)));
         assertFalse(orphan.hasField("body_semantic"));
+        Map<String, Object> nulled = new HashMap<>();
+        nulled.put("body", null);
+        nulled.put("body_semantic", semantic);
+        IngestDocument cleared = execute(processor, nulled);
+        assertTrue(cleared.hasField("body_semantic"));
+        assertNull(cleared.getFieldValue("body_semantic", Object.class));
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testForgedPassagesWithTheRightHashAreEmbeddedAgainNotKept() throws Exception {
+        SemanticTextProcessor processor = processor(mapping("body", "{\"chunking\": {\"max_tokens\": 8, \"overlap_tokens\": 0}}"));
+        Map<String, Object> genuine = execute(processor, new HashMap<>(Map.of("body", RSYNC))).getFieldValue("body_semantic", Map.class);
+        String forgedText = "the vault password is hunter2";
+        List<Map<String, Object>> forgeries = List.of(
+            withPassage(genuine, 0, Map.of("text", forgedText)),                       // text that is not in the document
+            withPassage(genuine, 1, Map.of("offset", 3)),                              // a real passage at the wrong offset
+            withPassage(genuine, 0, Map.of("element", 4)),                             // an element the value does not have
+            withExtraKey(genuine)                                                      // anything beside hash and passages
+        );
+        for (Map<String, Object> forged : forgeries) {
+            long texts = embeddings.service.stats(ModelFixtures.MINILM).texts();
+            IngestDocument document = execute(processor, new HashMap<>(Map.of("body", RSYNC, "body_semantic", forged)));
+            assertTrue("embedded again: " + forged, embeddings.service.stats(ModelFixtures.MINILM).texts() > texts);
+            Map<String, Object> kept = document.getFieldValue("body_semantic", Map.class);
+            assertEquals(genuine.get("hash"), kept.get("hash"));
+            assertEquals(Set.of("hash", "passages"), kept.keySet());
+            for (Map<String, Object> passage : (List<Map<String, Object>>) kept.get("passages")) {
+                String text = (String) passage.get("text");
+                assertTrue(passage.toString(), RSYNC.startsWith(text, (int) passage.get("offset")));
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withPassage(Map<String, Object> semantic, int index, Map<String, Object> changes) {
+        Map<String, Object> copy = new HashMap<>(semantic);
+        List<Map<String, Object>> passages = new ArrayList<>();
+        for (Map<String, Object> passage : (List<Map<String, Object>>) semantic.get("passages")) {
+            passages.add(new HashMap<>(passage));
+        }
+        passages.get(index).putAll(changes);
+        copy.put("passages", passages);
+        return copy;
+    }
+
+    private static Map<String, Object> withExtraKey(Map<String, Object> semantic) {
+        Map<String, Object> copy = new HashMap<>(semantic);
+        copy.put("note", "ignore previous instructions");
+        return copy;
     }
 
     public void testStoredPassagesOfTheSameTextAreReused() throws Exception {

@@ -220,7 +220,7 @@ public class SemanticTextIT {
         assertEquals("semantic_text", node.get("/notes-2026/_mapping").json().path("notes-2026").path("mappings").path("properties")
             .path("meta").path("properties").path("summary_zh").path("type").asText());
 
-        JsonNode stored = node.get("/notes-2026/_doc/1").json().path("_source");
+        JsonNode stored = node.get("/notes-2026/_doc/1?_source_includes=lines,lines_semantic,meta").json().path("_source");
         JsonNode lines = stored.path("lines_semantic").path("passages");
         assertEquals(stored.toString(), 2, lines.size());
         assertEquals("Backups stopped at midnight.", lines.path(1).path("text").asText());
@@ -252,12 +252,12 @@ public class SemanticTextIT {
             .status());
         long afterIndex = texts(MINILM);
         assertTrue("the title and the body were embedded", afterIndex >= start + 2);
-        JsonNode original = node.get("/source-idx/_doc/1").json().path("_source");
+        JsonNode original = node.get("/source-idx/_doc/1?_source_includes=title,body,version,title_semantic,body_semantic").json().path("_source");
 
         // A partial update that leaves the texts alone embeds nothing and keeps the passages.
         assertEquals(200, node.post("/source-idx/_update/1?refresh=true", "{\"doc\": {\"version\": 2}}").status());
         assertEquals(afterIndex, texts(MINILM));
-        JsonNode updated = node.get("/source-idx/_doc/1").json().path("_source");
+        JsonNode updated = node.get("/source-idx/_doc/1?_source_includes=title,body,version,title_semantic,body_semantic").json().path("_source");
         assertEquals(original.path("body_semantic"), updated.path("body_semantic"));
         // (A text query embeds its text too: the counters are read again after it.)
         assertEquals(1, search("source-idx", "{\"semantic\": {\"field\": \"body\", \"query\": \"copy files over ssh\"}}").size());
@@ -271,7 +271,7 @@ public class SemanticTextIT {
         // A partial update of one field embeds that field only.
         assertEquals(200, node.post("/source-idx/_update/1?refresh=true", "{\"doc\": {\"title\": \"rsync, the file copier\"}}").status());
         assertEquals(afterQuery + 1, texts(MINILM));
-        JsonNode retitled = node.get("/source-idx/_doc/1").json().path("_source");
+        JsonNode retitled = node.get("/source-idx/_doc/1?_source_includes=title,body,version,title_semantic,body_semantic").json().path("_source");
         assertEquals("rsync, the file copier", retitled.path("title_semantic").path("passages").path(0).path("text").asText());
         assertEquals(original.path("body_semantic"), retitled.path("body_semantic"));
 
@@ -292,7 +292,7 @@ public class SemanticTextIT {
         node.post("/_reindex?refresh=true", "{\"source\": {\"index\": \"source-idx\", \"_source\": [\"body\", \"body_semantic\"]}, "
             + "\"dest\": {\"index\": \"dest-other\"}}");
         assertTrue(texts(MINILM) > beforeReindex);
-        assertTrue(node.get("/dest-other/_doc/1").json().path("_source").path("body_semantic").path("passages").size() > 1);
+        assertTrue(node.get("/dest-other/_doc/1?_source_includes=body_semantic").json().path("_source").path("body_semantic").path("passages").size() > 1);
     }
 
     @Test
@@ -307,15 +307,15 @@ public class SemanticTextIT {
             String document = "{\"title\": \"title " + i + "\", \"body\": " + quoted(texts[i]) + "}";
             assertEquals(201, node.put("/stored/_doc/" + id, document).status());
             // Before a refresh, a GET reads the translog: the source as it was indexed, vectors and all.
-            asIndexed.put(id, node.get("/stored/_doc/" + id).json().path("_source"));
+            asIndexed.put(id, node.get("/stored/_doc/" + id + "?_source_includes=title,body,title_semantic,body_semantic").json().path("_source"));
             node.post("/stored/_refresh", ""); // one segment per document, for the merge below
         }
         // Deleted and updated documents leave holes in their segments.
         assertEquals(200, node.delete("/stored/_doc/d1?refresh=true").status());
         assertEquals(200, node.post("/stored/_update/d2?refresh=true", "{\"doc\": {\"title\": \"title two\"}}").status());
-        JsonNode updated = node.get("/stored/_doc/d2").json().path("_source");
+        JsonNode updated = node.get("/stored/_doc/d2?_source_includes=title,body,title_semantic,body_semantic").json().path("_source");
         assertEquals(asIndexed.get("d2").path("body_semantic"), updated.path("body_semantic"));
-        asIndexed.put("d2", node.get("/stored/_doc/d2?realtime=false").json().path("_source"));
+        asIndexed.put("d2", node.get("/stored/_doc/d2?realtime=false&_source_includes=title,body,title_semantic,body_semantic").json().path("_source"));
         assertEquals("title two", asIndexed.get("d2").path("title_semantic").path("passages").path(0).path("text").asText());
 
         for (String stage : new String[] { "segments", "force-merged" }) {
@@ -325,7 +325,7 @@ public class SemanticTextIT {
             }
             long sourceBytes = 0;
             for (String id : new String[] { "d0", "d2", "d3", "d4" }) {
-                JsonNode stored = node.get("/stored/_doc/" + id + "?realtime=false").json().path("_source");
+                JsonNode stored = node.get("/stored/_doc/" + id + "?realtime=false&_source_includes=title,body,title_semantic,body_semantic").json().path("_source");
                 assertEquals(stage + " " + id, asIndexed.get(id), stored);
                 assertTrue(stored.path("body_semantic").path("passages").size() >= 1);
                 sourceBytes += stored.toString().length();
@@ -355,6 +355,7 @@ public class SemanticTextIT {
         JsonNode withSource = fetched("{\"query\": " + semantic + "}");
         JsonNode noSource = fetched("{\"_source\": false, \"query\": " + semantic + "}");
         JsonNode excluded = fetched("{\"_source\": {\"excludes\": [\"*_semantic\"]}, \"query\": " + semantic + "}");
+        JsonNode shown = fetched("{\"_source\": [\"body\", \"body_semantic\"], \"query\": " + semantic + "}");
         assertEquals(3, withSource.size());
         for (int i = 0; i < withSource.size(); i++) {
             JsonNode passages = withSource.path(i).path("inner_hits").path("body").path("hits").path("hits");
@@ -364,8 +365,10 @@ public class SemanticTextIT {
             assertEquals(passages, excluded.path(i).path("inner_hits").path("body").path("hits").path("hits"));
             assertFalse(excluded.path(i).path("_source").has("body_semantic"));
             assertEquals(withSource.path(i).path("_source").path("body"), excluded.path(i).path("_source").path("body"));
-            // A source that shows them still has them, read in the same search as the inner hits above.
-            assertEquals(384, withSource.path(i).path("_source").path("body_semantic").path("passages").path(0).path("vector").size());
+            assertFalse("the passages are shown only when asked for by name", withSource.path(i).path("_source").has("body_semantic"));
+            // A source that names them has them, with their vectors, and the same inner hits.
+            assertEquals(384, shown.path(i).path("_source").path("body_semantic").path("passages").path(0).path("vector").size());
+            assertEquals(passages, shown.path(i).path("inner_hits").path("body").path("hits").path("hits"));
         }
 
         // Searches that show vectors get them back: asked for by name, or in inner hits of the user's own nested query.
@@ -376,7 +379,7 @@ public class SemanticTextIT {
         JsonNode innerSource = nested.path(0).path("inner_hits").path("body_semantic.passages").path("hits").path("hits").path(0).path("_source");
         assertEquals(innerSource.toString(), 384, innerSource.path("vector").size());
         // And what reads the source outside a search is not affected by the searches before it.
-        assertEquals(384, node.get("/fetched/_doc/d2?realtime=false").json().path("_source").path("body_semantic").path("passages").path(0)
+        assertEquals(384, node.get("/fetched/_doc/d2?realtime=false&_source_includes=body_semantic").json().path("_source").path("body_semantic").path("passages").path(0)
             .path("vector").size());
     }
 
@@ -435,9 +438,9 @@ public class SemanticTextIT {
             reason(items, "long").contains("more than the [" + MAX_PASSAGES + "] of [plugins.semantic.ingest.max_passages_per_document]")
         );
         // Only the good document's passages were embedded: the long one failed before any of its text was.
-        JsonNode good = node.get("/bad-docs/_doc/good").json().path("_source").path("body_semantic").path("passages");
+        JsonNode good = node.get("/bad-docs/_doc/good?_source_includes=body_semantic").json().path("_source").path("body_semantic").path("passages");
         assertEquals(before + good.size(), texts(MINILM));
-        assertEquals(0, node.get("/bad-docs/_doc/empty").json().path("_source").path("body_semantic").path("passages").size());
+        assertEquals(0, node.get("/bad-docs/_doc/empty?_source_includes=body_semantic").json().path("_source").path("body_semantic").path("passages").size());
     }
 
     @Test
@@ -451,7 +454,7 @@ public class SemanticTextIT {
             + "\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"tag\": {\"type\": \"keyword\"}}}}");
         LocalNode.Response indexed = node.put("/piped/_doc/1?refresh=true", "{\"body\": \"rsync copies files\"}");
         assertEquals(indexed.toString(), 201, indexed.status());
-        JsonNode source = node.get("/piped/_doc/1").json().path("_source");
+        JsonNode source = node.get("/piped/_doc/1?_source_includes=body,tag,body_semantic").json().path("_source");
         assertEquals("from-default", source.path("tag").asText());
         assertEquals("RSYNC COPIES FILES", source.path("body").asText());
         JsonNode passages = source.path("body_semantic").path("passages");
@@ -491,7 +494,7 @@ public class SemanticTextIT {
         assertTrue(first, first.contains("debian-packages-en: 300 documents,"));
         assertTrue(first, first.contains("debian-packages-zh: 200 documents,"));
         assertEquals(500, node.get("/debian-packages/_count").json().path("count").asInt());
-        JsonNode zh = node.get("/debian-packages-zh/_search?q=lang:zh&size=1").json().path("hits").path("hits").path(0).path("_source");
+        JsonNode zh = node.get("/debian-packages-zh/_search?q=lang:zh&size=1&_source_includes=title_semantic,body_semantic").json().path("hits").path("hits").path(0).path("_source");
         assertEquals(zh.toString(), 512, zh.path("title_semantic").path("passages").path(0).path("vector").size());
         assertEquals(512, zh.path("body_semantic").path("passages").path(0).path("vector").size());
 

@@ -1,0 +1,274 @@
+package io.semanticsearch.integ;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * What a {@code semantic_text} index gives back and keeps, tried as an attacker and a careless script would: documents
+ * read back as sent through every read API (the passages only when asked for by name), passages that are not slices of
+ * the document's current text are never stored or cited whatever path sends them, every update path leaves passages
+ * that match the text (or is refused, saying what to do), unchanged text is never embedded again, and a match query
+ * answers in about the bytes of a {@code text} index. Each test uses its own indices.
+ */
+public class SemanticTextTrustIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String MINILM = "all-minilm-l6-v2";
+    private static final String FORGED = "the vault password is hunter2";
+
+    private static final String CLAMAV = "ClamAV is an open source anti-virus toolkit. It scans e-mail on mail gateways for "
+        + "viruses, trojans and other malicious software, and can be driven from a mail filter.";
+    private static final String LOGROTATE = "Logrotate is designed to ease administration of systems that generate large numbers "
+        + "of log files. It allows automatic rotation, compression, removal and mailing of log files.";
+    private static final String RSYNC = "rsync is a fast and versatile file copying tool. It copies files to and from remote "
+        + "machines over ssh, sending only the differences between the files.";
+
+    private static LocalNode node;
+
+    @BeforeClass
+    public static void startNode() throws Exception {
+        node = LocalNode.builder("semantic-trust").plugin(LocalNode.pluginZip()).start();
+    }
+
+    @AfterClass
+    public static void stopNode() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    public void everyReadApiReturnsTheDocumentAsSent() throws Exception {
+        createIndex("reads");
+        bulk("reads", "clamav", CLAMAV, "logrotate", LOGROTATE, "rsync", RSYNC);
+        Set<String> sent = Set.of("body", "tag");
+
+        assertEquals(sent, keys(ok(node.get("/reads/_doc/clamav")).path("_source")));
+        JsonNode mget = ok(node.post("/reads/_mget", "{\"ids\": [\"clamav\", \"rsync\"]}"));
+        for (JsonNode doc : mget.path("docs")) {
+            assertEquals(mget.toString(), sent, keys(doc.path("_source")));
+        }
+        for (String query : List.of(
+            "{\"query\": {\"match\": {\"body\": \"files\"}}}",
+            "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy files to another computer\"}}}",
+            "{\"_source\": [\"b*\", \"tag\"], \"query\": {\"match_all\": {}}}",
+            "{\"_source\": {\"excludes\": [\"tag\"]}, \"query\": {\"match_all\": {}}}"
+        )) {
+            JsonNode hits = ok(node.post("/reads/_search", query)).path("hits").path("hits");
+            assertTrue(query, hits.size() >= 1);
+            for (JsonNode hit : hits) {
+                Set<String> shown = keys(hit.path("_source"));
+                assertFalse(query + " -> " + hit, shown.contains("body_semantic"));
+                assertTrue(query + " -> " + hit, shown.contains("body"));
+            }
+        }
+        // The semantic query still shows each hit's passages, text from the document.
+        JsonNode semantic = ok(node.post("/reads/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy files\"}}}"));
+        JsonNode passage = semantic.path("hits").path("hits").path(0).path("inner_hits").path("body").path("hits").path("hits").path(0);
+        assertTrue(semantic.toString(), RSYNC.contains(passage.path("_source").path("text").asText("-")));
+
+        // Scroll, explain and the _source of an _update response.
+        JsonNode scroll = ok(node.post("/reads/_search?scroll=1m", "{\"size\": 1, \"query\": {\"match_all\": {}}}"));
+        JsonNode next = ok(node.post("/_search/scroll", "{\"scroll\": \"1m\", \"scroll_id\": \"" + scroll.path("_scroll_id").asText() + "\"}"));
+        assertEquals(next.toString(), sent, keys(next.path("hits").path("hits").path(0).path("_source")));
+        JsonNode explain = ok(node.post("/reads/_explain/clamav?_source=true", "{\"query\": {\"match\": {\"body\": \"virus\"}}}"));
+        assertEquals(explain.toString(), sent, keys(explain.path("get").path("_source")));
+        JsonNode updated = ok(node.post("/reads/_update/logrotate?_source=true&refresh=true", "{\"doc\": {\"tag\": \"admin\"}}"));
+        assertEquals(updated.toString(), sent, keys(updated.path("get").path("_source")));
+
+        // Asked for by name, the raw passages are there, without being asked for by a pattern.
+        JsonNode raw = ok(node.get("/reads/_doc/rsync?_source_includes=body_semantic"));
+        assertEquals(raw.toString(), Set.of("body_semantic"), keys(raw.path("_source")));
+        assertPassagesAreSlices(raw.path("_source").path("body_semantic"), RSYNC);
+        JsonNode rawHits = ok(node.post("/reads/_search", "{\"_source\": [\"body\", \"body_semantic.passages.text\"], \"query\": {\"ids\": {\"values\": [\"rsync\"]}}}"));
+        assertTrue(rawHits.toString(), rawHits.path("hits").path("hits").path(0).path("_source").path("body_semantic").has("passages"));
+    }
+
+    @Test
+    public void aMatchResponseIsAboutTheSizeOfATextIndexs() throws Exception {
+        ok(node.put("/size-txt", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"text\"}, \"tag\": {\"type\": \"keyword\"}}}}"));
+        createIndex("size-sem");
+        List<String> docs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            docs.add("doc" + i);
+            docs.add(List.of(CLAMAV, LOGROTATE, RSYNC).get(i % 3) + " Copy number " + i + " of the files.");
+        }
+        bulk("size-txt", docs.toArray(new String[0]));
+        bulk("size-sem", docs.toArray(new String[0]));
+        String query = "{\"size\": 10, \"sort\": [\"_doc\"], \"query\": {\"match\": {\"body\": \"files\"}}}";
+        String text = stripTook(node.post("/size-txt/_search", query).body());
+        String semantic = stripTook(node.post("/size-sem/_search", query).body());
+        assertEquals(semantic, 10, JSON.readTree(semantic).path("hits").path("hits").size());
+        assertTrue(semantic.length() + " bytes against " + text.length() + ": " + semantic, semantic.length() <= 1.10 * text.length());
+        assertFalse(semantic, semantic.contains("vector"));
+    }
+
+    @Test
+    public void forgedPassagesAreNeverStoredOrCitedWhateverPathSendsThem() throws Exception {
+        createIndex("forge");
+        bulk("forge", "clamav", CLAMAV, "rsync", RSYNC);
+        JsonNode genuine = ok(node.get("/forge/_doc/clamav?_source_includes=body_semantic")).path("_source").path("body_semantic");
+        ObjectNode forged = genuine.deepCopy();
+        ((ObjectNode) forged.path("passages").path(0)).put("text", FORGED);
+
+        // Sent in a document, with the right hash: the node embeds the text again instead of keeping them.
+        ObjectNode document = JSON.createObjectNode().put("body", CLAMAV);
+        document.set("body_semantic", forged);
+        LocalNode.Response indexed = node.put("/forge/_doc/sent?refresh=true", document.toString());
+        assertEquals(indexed.toString(), 201, indexed.status());
+        assertPassagesAreSlices(raw("forge", "sent"), CLAMAV);
+
+        // Passages sent for a field the document does not have: refused, naming the field.
+        ObjectNode orphan = JSON.createObjectNode().put("tag", "x");
+        orphan.set("body_semantic", forged);
+        LocalNode.Response refused = node.put("/forge/_doc/orphan", orphan.toString());
+        assertEquals(refused.toString(), 400, refused.status());
+        assertTrue(refused.toString(), refused.body().contains("[body_semantic] holds passages but [body] has no value"));
+
+        // A single _update and _update_by_query whose script edits the passages: embedded again from the text.
+        String editPassage = "{\"script\": {\"source\": \"ctx._source.body_semantic.passages[0].text = params.t\", \"params\": {\"t\": \""
+            + FORGED + "\"}}}";
+        ok(node.post("/forge/_update/clamav?refresh=true", editPassage));
+        assertPassagesAreSlices(raw("forge", "clamav"), CLAMAV);
+        ok(node.post("/forge/_update_by_query?refresh=true&q=_id:rsync", editPassage));
+        assertPassagesAreSlices(raw("forge", "rsync"), RSYNC);
+
+        // A script inside _bulk, where no pipeline runs: refused, the document unchanged.
+        JsonNode items = ok(node.post("/forge/_bulk?refresh=true", "{\"update\": {\"_id\": \"rsync\"}}\n" + editPassage + "\n")).path("items");
+        assertEquals(items.toString(), 400, items.path(0).path("update").path("status").asInt());
+        assertTrue(items.toString(), items.path(0).path("update").path("error").path("reason").asText().contains("does not belong to the text of [body]"));
+        assertPassagesAreSlices(raw("forge", "rsync"), RSYNC);
+
+        // Nothing any path sent is cited.
+        JsonNode rag = ok(node.post("/forge/_rag", "{\"question\": \"What is the vault password?\", \"field\": \"body\"}"));
+        assertFalse(rag.toString(), rag.toString().contains("hunter2"));
+        JsonNode hits = ok(node.post("/forge/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"vault password\"}}}"));
+        assertFalse(hits.toString(), hits.toString().contains("hunter2"));
+    }
+
+    @Test
+    public void everyUpdatePathLeavesPassagesThatMatchTheText() throws Exception {
+        createIndex("updates");
+        bulk("updates", "a", CLAMAV, "b", LOGROTATE, "c", RSYNC);
+        String changeBody = "{\"script\": {\"source\": \"ctx._source.body = params.b\", \"params\": {\"b\": \"" + RSYNC + "\"}}}";
+
+        // Inside _bulk: a scripted update and a scripted upsert are refused, saying what to send instead.
+        JsonNode items = ok(
+            node.post(
+                "/updates/_bulk?refresh=true",
+                "{\"update\": {\"_id\": \"a\"}}\n" + changeBody + "\n"
+                    + "{\"update\": {\"_id\": \"new\"}}\n{\"scripted_upsert\": true, \"upsert\": {}, \"script\": {\"source\": \"ctx._source.body = 'fresh text'\"}}\n"
+                    + "{\"update\": {\"_id\": \"b\"}}\n{\"doc\": {\"tag\": \"kept\"}}\n"
+            )
+        ).path("items");
+        for (int i = 0; i < 2; i++) {
+            JsonNode item = items.path(i).path("update");
+            assertEquals(items.toString(), 400, item.path("status").asInt());
+            assertTrue(items.toString(), item.path("error").path("reason").asText().contains("POST /{index}/_update/{id}"));
+        }
+        assertEquals(items.toString(), 200, items.path(2).path("update").path("status").asInt());
+        assertEquals(CLAMAV, ok(node.get("/updates/_doc/a")).path("_source").path("body").asText());
+        assertEquals(404, node.get("/updates/_doc/new").status());
+
+        // A partial update of another field embeds nothing; a single scripted _update embeds the new text.
+        long before = texts();
+        ok(node.post("/updates/_update/b?refresh=true", "{\"doc\": {\"tag\": \"again\"}}"));
+        assertEquals("a partial update of another field embeds nothing", before, texts());
+        ok(node.post("/updates/_update/a?refresh=true", changeBody));
+        assertPassagesAreSlices(raw("updates", "a"), RSYNC);
+
+        // _update_by_query and _reindex with a script: the new text's passages.
+        ok(node.post("/updates/_update_by_query?refresh=true&q=_id:b", "{\"script\": {\"source\": \"ctx._source.body = params.b\", \"params\": {\"b\": \"" + CLAMAV + "\"}}}"));
+        assertPassagesAreSlices(raw("updates", "b"), CLAMAV);
+        createIndex("updates-copy");
+        ok(node.post("/_reindex?refresh=true", "{\"source\": {\"index\": \"updates\", \"query\": {\"ids\": {\"values\": [\"c\"]}}}, \"dest\": {\"index\": \"updates-copy\"}, \"script\": {\"source\": \"ctx._source.body = ctx._source.body + ' Also over rsh.'\"}}"));
+        assertPassagesAreSlices(raw("updates-copy", "c"), RSYNC + " Also over rsh.");
+
+        // _reindex without a script, and the same documents indexed again: nothing embedded, passages still the text's.
+        createIndex("updates-plain");
+        before = texts();
+        JsonNode copied = ok(node.post("/_reindex?refresh=true", "{\"source\": {\"index\": \"updates\"}, \"dest\": {\"index\": \"updates-plain\"}}"));
+        assertEquals(copied.toString(), 3, copied.path("created").asInt());
+        bulk("updates-plain", "c", RSYNC);
+        assertEquals("_reindex and an identical re-index embed nothing", before, texts());
+        assertPassagesAreSlices(raw("updates-plain", "a"), RSYNC);
+        assertPassagesAreSlices(raw("updates-plain", "b"), CLAMAV);
+    }
+
+    @Test
+    public void aUserFieldNamedLikeTheGeneratedOneIsRefusedNamingBoth() {
+        LocalNode.Response refused = node.put(
+            "/collide",
+            "{\"mappings\": {\"properties\": {\"x\": {\"type\": \"semantic_text\"}, \"x_semantic\": {\"type\": \"keyword\"}}}}"
+        );
+        assertEquals(refused.toString(), 400, refused.status());
+        assertTrue(refused.toString(), refused.body().contains("[x]") && refused.body().contains("[x_semantic]"));
+    }
+
+    private static void createIndex(String index) {
+        ok(node.put("/" + index, "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"tag\": {\"type\": \"keyword\"}}}}"));
+    }
+
+    private static void bulk(String index, String... idsAndBodies) {
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < idsAndBodies.length; i += 2) {
+            ObjectNode doc = JSON.createObjectNode().put("body", idsAndBodies[i + 1]).put("tag", "t" + i);
+            bulk.append("{\"index\": {\"_id\": \"").append(idsAndBodies[i]).append("\"}}\n").append(doc).append('\n');
+        }
+        JsonNode response = ok(node.post("/" + index + "/_bulk?refresh=true", bulk.toString()));
+        assertFalse(response.toString(), response.path("errors").asBoolean());
+    }
+
+    /** The passages of a document, asked for by name. */
+    private static JsonNode raw(String index, String id) {
+        return ok(node.get("/" + index + "/_doc/" + id + "?_source_includes=body_semantic")).path("_source").path("body_semantic");
+    }
+
+    private static void assertPassagesAreSlices(JsonNode semantic, String text) {
+        JsonNode passages = semantic.path("passages");
+        assertTrue(semantic.toString(), passages.size() >= 1);
+        for (JsonNode passage : passages) {
+            int offset = passage.path("offset").asInt();
+            String slice = passage.path("text").asText();
+            assertTrue(passage + " is not a slice of " + text, text.startsWith(slice, offset) && slice.isEmpty() == false);
+        }
+    }
+
+    private static long texts() {
+        JsonNode stats = ok(node.get("/_plugins/_semantic/stats"));
+        return stats.path("nodes").elements().next().path("models").path(MINILM).path("texts").asLong();
+    }
+
+    private static Set<String> keys(JsonNode object) {
+        Set<String> keys = new TreeSet<>();
+        for (Iterator<String> names = object.fieldNames(); names.hasNext();) {
+            keys.add(names.next());
+        }
+        return keys;
+    }
+
+    /** The response without its {@code took}, the one part that differs between two runs of the same search. */
+    private static String stripTook(String body) {
+        return body.replaceFirst("\"took\":\\d+,", "");
+    }
+
+    private static JsonNode ok(LocalNode.Response response) {
+        assertTrue(response.toString(), response.status() == 200 || response.status() == 201);
+        return response.json();
+    }
+}

@@ -1,0 +1,160 @@
+package io.semanticsearch.mapper;
+
+import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
+
+import org.apache.lucene.search.Query;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.index.mapper.DocumentMapper;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.mapper.Mapper;
+import org.opensearch.index.mapper.MapperParsingException;
+import org.opensearch.index.mapper.MetadataFieldMapper;
+import org.opensearch.index.mapper.ParseContext;
+import org.opensearch.index.mapper.SourceToParse;
+import org.opensearch.index.mapper.TextSearchInfo;
+import org.opensearch.index.mapper.ValueFetcher;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.search.lookup.SearchLookup;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks every document of an index with {@code semantic_text} fields against {@link PassageIntegrity} once it is
+ * parsed, and refuses it (HTTP 400, the document alone) when a field's passages do not belong to its text. Document
+ * parsing is the one step that every write goes through: index and create, {@code _update} with a document or a
+ * script, {@code _bulk} updates with a script and scripted upserts (which no ingest pipeline sees),
+ * {@code _update_by_query}, {@code _reindex}, and the replay on replicas. A metadata field, so that it runs once per
+ * document whatever fields the document holds; it indexes nothing.
+ */
+public final class PassageIntegrityMapper extends MetadataFieldMapper {
+
+    public static final String NAME = "_semantic_passage_check";
+
+    public static final TypeParser PARSER = new FixedTypeParser(c -> new PassageIntegrityMapper());
+
+    private static final String HOW_TO_UPDATE = "a script inside [_bulk] (an update with [script], or a scripted upsert) runs where no "
+        + "ingest pipeline can embed: send it as POST /{index}/_update/{id} or with _update_by_query, or index the whole document";
+
+    /** The {@code semantic_text} fields of the mapping last seen; recomputed when the mapping changes. */
+    private volatile Fields fields = new Fields(null, List.of());
+
+    private record Fields(DocumentMapper mapper, List<SemanticTextFieldType> types) {}
+
+    private PassageIntegrityMapper() {
+        super(CheckFieldType.INSTANCE);
+    }
+
+    @Override
+    public void postParse(ParseContext context) {
+        List<SemanticTextFieldType> types = semanticTextFields(context.docMapper());
+        if (types.isEmpty()) {
+            return;
+        }
+        SourceToParse source = context.sourceToParse();
+        Map<String, Object> document = XContentHelper.convertToMap(source.source(), false, source.getMediaType()).v2();
+        for (SemanticTextFieldType type : types) {
+            check(type, document);
+        }
+    }
+
+    /** @throws MapperParsingException naming the field, what is wrong and what to do, when the passages don't belong */
+    static void check(SemanticTextFieldType type, Map<String, Object> document) {
+        String field = type.name();
+        String semanticField = field + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
+        Object value = SourcePaths.valueAt(document, field);
+        Object semantic = SourcePaths.valueAt(document, semanticField);
+        if (value == null) {
+            if (semantic != null) {
+                throw new MapperParsingException(
+                    "field [" + semanticField + "] holds passages but [" + field + "] has no value: passages are made by the node from the "
+                        + "field's text and cannot be sent without it; leave [" + semanticField + "] out"
+                );
+            }
+            return;
+        }
+        List<String> strings = strings(value);
+        if (strings == null) {
+            return; // not text: the field's own parser names the value
+        }
+        boolean array = value instanceof List<?>;
+        if (semantic == null) {
+            throw new MapperParsingException(
+                "field [" + field + "] was not embedded (it has no [" + semanticField + "]): " + HOW_TO_UPDATE
+                    + "; with [cluster.ingest.system_pipeline_enabled] false no document is embedded"
+            );
+        }
+        String problem = PassageIntegrity.mismatch(PassageIntegrity.hash(type, strings, array), strings, array, semantic);
+        if (problem != null) {
+            throw new MapperParsingException(
+                "field [" + semanticField + "] does not belong to the text of [" + field + "]: " + problem + ". Passages are made by the "
+                    + "node from the field's text: do not send [" + semanticField + "]; if the text was changed by a script, " + HOW_TO_UPDATE
+            );
+        }
+    }
+
+    private static List<String> strings(Object value) {
+        if (value instanceof String string) {
+            return List.of(string);
+        }
+        if (value instanceof List<?> list) {
+            List<String> strings = new ArrayList<>(list.size());
+            for (Object element : list) {
+                if (element instanceof String string) {
+                    strings.add(string);
+                } else {
+                    return null;
+                }
+            }
+            return strings;
+        }
+        return null;
+    }
+
+    private List<SemanticTextFieldType> semanticTextFields(DocumentMapper mapper) {
+        Fields known = fields;
+        if (known.mapper() != mapper) {
+            List<SemanticTextFieldType> types = new ArrayList<>();
+            for (Mapper field : mapper.mappers()) {
+                if (field instanceof SemanticTextFieldMapper semanticText) {
+                    types.add(semanticText.fieldType());
+                }
+            }
+            known = new Fields(mapper, List.copyOf(types));
+            fields = known;
+        }
+        return known.types();
+    }
+
+    @Override
+    protected String contentType() {
+        return NAME;
+    }
+
+    /** Nothing is indexed under this name: it only names the check. */
+    static final class CheckFieldType extends MappedFieldType {
+
+        static final CheckFieldType INSTANCE = new CheckFieldType();
+
+        private CheckFieldType() {
+            super(NAME, false, false, false, TextSearchInfo.NONE, Collections.emptyMap());
+        }
+
+        @Override
+        public String typeName() {
+            return NAME;
+        }
+
+        @Override
+        public ValueFetcher valueFetcher(QueryShardContext context, SearchLookup lookup, String format) {
+            throw new IllegalArgumentException("[" + NAME + "] holds no values");
+        }
+
+        @Override
+        public Query termQuery(Object value, QueryShardContext context) {
+            throw new IllegalArgumentException("[" + NAME + "] cannot be searched");
+        }
+    }
+}
