@@ -1,8 +1,13 @@
 package io.semanticsearch.mapper;
 
 import org.opensearch.action.ActionRequest;
+import org.opensearch.action.admin.indices.mapping.get.GetMappingsAction;
+import org.opensearch.action.admin.indices.mapping.get.GetMappingsResponse;
 import org.opensearch.action.explain.ExplainAction;
 import org.opensearch.action.explain.ExplainRequest;
+import org.opensearch.action.fieldcaps.FieldCapabilities;
+import org.opensearch.action.fieldcaps.FieldCapabilitiesAction;
+import org.opensearch.action.fieldcaps.FieldCapabilitiesResponse;
 import org.opensearch.action.get.GetAction;
 import org.opensearch.action.get.GetRequest;
 import org.opensearch.action.get.MultiGetAction;
@@ -31,16 +36,19 @@ import org.opensearch.tasks.Task;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Keeps the generated passages of {@code semantic_text} fields ({@code f_semantic}) out of what the read APIs return,
- * so that a document reads back as the user sent it: GET, {@code _mget}, {@code _explain}, the {@code _source} of an
+ * so that a document and a mapping read back as the user sent them: {@code GET _mapping} and {@code _field_caps} leave
+ * the generated objects out; GET, {@code _mget}, {@code _explain}, the {@code _source} of an
  * {@code _update} response and search hits (with scroll and {@code _msearch}, which run searches) get the internal
  * paths of their indices added to their {@code _source} excludes. On the shard, a search whose excludes leave the
  * passage vectors out does not put them back at all ({@link PassageVectorsFetchListener}), so a hit costs what a
@@ -94,6 +102,14 @@ public final class HiddenPassagesFilter implements ActionFilter {
                 chain.proceed(task, action, request, ActionListener.runBefore(listener, () -> copyingTasks.remove(id)));
                 return;
             }
+            case GetMappingsAction.NAME -> {
+                chain.proceed(task, action, request, withResponse(listener, response -> withoutInternals((GetMappingsResponse) response)));
+                return;
+            }
+            case FieldCapabilitiesAction.NAME -> {
+                chain.proceed(task, action, request, withResponse(listener, response -> withoutInternals((FieldCapabilitiesResponse) response)));
+                return;
+            }
             case SearchAction.NAME -> hide((SearchRequest) request, task);
             case GetAction.NAME -> {
                 GetRequest get = (GetRequest) request;
@@ -117,6 +133,43 @@ public final class HiddenPassagesFilter implements ActionFilter {
             default -> {}
         }
         chain.proceed(task, action, request, listener);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <Response> ActionListener<Response> withResponse(ActionListener<Response> listener, UnaryOperator<Object> rewrite) {
+        return ActionListener.wrap(response -> listener.onResponse((Response) rewrite.apply(response)), listener::onFailure);
+    }
+
+    /** The mappings with the generated objects taken out: a {@code semantic_text} field shows once, with its settings. */
+    static GetMappingsResponse withoutInternals(GetMappingsResponse response) {
+        Map<String, MappingMetadata> shown = new HashMap<>();
+        boolean changed = false;
+        for (Map.Entry<String, MappingMetadata> index : response.mappings().entrySet()) {
+            MappingMetadata mapping = index.getValue();
+            List<SemanticTextMappings.Field> fields = mapping == null ? List.of() : SemanticTextMappings.find(mapping.sourceAsMap());
+            if (fields.isEmpty()) {
+                shown.put(index.getKey(), mapping);
+                continue;
+            }
+            Map<String, Object> source = mapping.sourceAsMap();
+            for (SemanticTextMappings.Field field : SemanticTextMappings.find(source)) {
+                field.siblings().remove(SemanticTextMappings.generatedName(field.path()));
+            }
+            shown.put(index.getKey(), new MappingMetadata(mapping.type(), Map.of(mapping.type(), source)));
+            changed = true;
+        }
+        return changed ? new GetMappingsResponse(shown) : response;
+    }
+
+    /** The field capabilities without the generated fields of the indices answered. */
+    FieldCapabilitiesResponse withoutInternals(FieldCapabilitiesResponse response) {
+        List<String> internal = internalPaths(response.getIndices());
+        if (internal.isEmpty()) {
+            return response;
+        }
+        Map<String, Map<String, FieldCapabilities>> shown = new HashMap<>(response.get());
+        shown.keySet().removeIf(name -> internal.stream().anyMatch(path -> name.equals(path) || name.startsWith(path + ".")));
+        return new FieldCapabilitiesResponse(response.getIndices(), shown);
     }
 
     private void hide(SearchRequest search, Task task) {

@@ -267,7 +267,7 @@ public final class SemanticTextMappings implements MappingTransformer {
         Map<String, Object> generated = new LinkedHashMap<>();
         generated.put("dynamic", "strict");
         generated.put("properties", properties);
-        String name = leaf(path) + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
+        String name = generatedName(path);
         if (field.siblings().containsKey(name) && generatedShape(field.siblings().get(name)) == false) {
             throw new MapperParsingException(
                 "[" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "] keeps its passages in [" + path
@@ -283,6 +283,11 @@ public final class SemanticTextMappings implements MappingTransformer {
         return definition instanceof Map<?, ?> object
             && object.get("properties") instanceof Map<?, ?> properties
             && properties.keySet().equals(Set.of(SemanticTextFieldMapper.HASH, SemanticTextFieldMapper.PASSAGES));
+    }
+
+    /** The name, in the properties that hold the field at {@code path}, of the object generated beside it. */
+    public static String generatedName(String path) {
+        return leaf(path) + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
     }
 
     private static String leaf(String path) {

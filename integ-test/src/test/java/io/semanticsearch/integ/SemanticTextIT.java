@@ -8,6 +8,7 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.Assert.assertEquals;
@@ -87,7 +88,7 @@ public class SemanticTextIT {
     }
 
     @Test
-    public void theMappingRecordsTheModelIdentityAndShowsWhereThePassagesLive() {
+    public void theMappingRecordsTheModelIdentityAndShowsTheFieldOnce() {
         node.put("/identity", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\", \"model\": \"" + BGE_ZH + "\"}}}}");
         JsonNode properties = node.get("/identity/_mapping").json().path("identity").path("mappings").path("properties");
         JsonNode body = properties.path("body");
@@ -104,12 +105,22 @@ public class SemanticTextIT {
         }
         assertTrue(models.toString(), fingerprint != null && fingerprint.startsWith("sha256:"));
         assertEquals(fingerprint, body.path("model_fingerprint").asText());
-        JsonNode passages = properties.path("body_semantic").path("properties").path("passages");
-        assertEquals(properties.toString(), "nested", passages.path("type").asText());
-        JsonNode vector = passages.path("properties").path("vector");
-        assertEquals("semantic_vector", vector.path("type").asText());
-        assertEquals(BGE_ZH, vector.path("model").asText());
-        assertEquals(512, vector.path("dims").asInt());
+        // The generated passages object is not presented as a field of the user's: not in _mapping, not in _field_caps.
+        assertEquals(properties.toString(), List.of("body"), fieldNames(properties));
+        JsonNode caps = node.get("/identity/_field_caps?fields=*").json().path("fields");
+        for (java.util.Iterator<String> names = caps.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            assertFalse(caps.toString(), name.startsWith("body_semantic"));
+        }
+        assertTrue(caps.toString(), caps.has("body"));
+        // It is there all the same, as the semantic query proves.
+        assertEquals(200, node.post("/identity/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"字体\"}}}").status());
+    }
+
+    private static List<String> fieldNames(JsonNode object) {
+        List<String> names = new java.util.ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test

@@ -133,12 +133,16 @@ public class SemanticTextTrustIT {
         assertEquals(indexed.toString(), 201, indexed.status());
         assertPassagesAreSlices(raw("forge", "sent"), CLAMAV);
 
-        // Passages sent for a field the document does not have: refused, naming the field.
+        // Passages sent for a field the document does not have: dropped by the pipeline; left by a script in _bulk that
+        // removes the text (no pipeline there): refused, naming the field.
         ObjectNode orphan = JSON.createObjectNode().put("tag", "x");
         orphan.set("body_semantic", forged);
-        LocalNode.Response refused = node.put("/forge/_doc/orphan", orphan.toString());
-        assertEquals(refused.toString(), 400, refused.status());
-        assertTrue(refused.toString(), refused.body().contains("[body_semantic] holds passages but [body] has no value"));
+        assertEquals(201, node.put("/forge/_doc/orphan?refresh=true", orphan.toString()).status());
+        assertFalse(ok(node.get("/forge/_doc/orphan?_source_includes=body_semantic")).path("_source").has("body_semantic"));
+        JsonNode removed = ok(node.post("/forge/_bulk", "{\"update\": {\"_id\": \"sent\"}}\n{\"script\": {\"source\": \"ctx._source.remove('body')\"}}\n"));
+        JsonNode item = removed.path("items").path(0).path("update");
+        assertEquals(removed.toString(), 400, item.path("status").asInt());
+        assertTrue(removed.toString(), item.path("error").path("reason").asText().contains("[body_semantic] holds passages but [body] has no value"));
 
         // A single _update and _update_by_query whose script edits the passages: embedded again from the text.
         String editPassage = "{\"script\": {\"source\": \"ctx._source.body_semantic.passages[0].text = params.t\", \"params\": {\"t\": \""
@@ -208,6 +212,12 @@ public class SemanticTextTrustIT {
         assertEquals("_reindex and an identical re-index embed nothing", before, texts());
         assertPassagesAreSlices(raw("updates-plain", "a"), RSYNC);
         assertPassagesAreSlices(raw("updates-plain", "b"), CLAMAV);
+
+        // A partial update inside _bulk that sets the text to null takes its passages with it.
+        JsonNode nulled = ok(node.post("/updates-plain/_bulk?refresh=true", "{\"update\": {\"_id\": \"b\"}}\n{\"doc\": {\"body\": null}}\n"));
+        assertEquals(nulled.toString(), 200, nulled.path("items").path(0).path("update").path("status").asInt());
+        JsonNode left = ok(node.get("/updates-plain/_doc/b?_source_includes=body_semantic")).path("_source");
+        assertTrue(left.toString(), left.path("body_semantic").isMissingNode() || left.path("body_semantic").isNull());
     }
 
     @Test
