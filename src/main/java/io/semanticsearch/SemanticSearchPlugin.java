@@ -20,6 +20,7 @@ import io.semanticsearch.ingest.SemanticEmbedProcessorFactory;
 import io.semanticsearch.ingest.SemanticTextProcessor;
 import io.semanticsearch.ingest.SemanticTextProcessorFactory;
 import io.semanticsearch.ingest.TransportBulkInferenceAction;
+import io.semanticsearch.mapper.HiddenPassagesFetchPhase;
 import io.semanticsearch.mapper.HiddenPassagesFilter;
 import io.semanticsearch.mapper.PassageIntegrityMapper;
 import io.semanticsearch.mapper.PassageVectorsFetchListener;
@@ -76,6 +77,7 @@ import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.ReloadablePlugin;
 import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.search.fetch.FetchSubPhase;
 import org.opensearch.search.fetch.subphase.highlight.Highlighter;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
@@ -221,6 +223,11 @@ public class SemanticSearchPlugin extends Plugin
             SemanticTextFieldMapper.CONTENT_TYPE,
             SemanticTextFieldMapper.PARSER
         );
+    }
+
+    @Override
+    public List<FetchSubPhase> getFetchSubPhases(FetchPhaseConstructionContext context) {
+        return List.of(new HiddenPassagesFetchPhase());
     }
 
     @Override

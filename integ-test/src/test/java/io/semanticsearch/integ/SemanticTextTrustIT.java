@@ -77,6 +77,14 @@ public class SemanticTextTrustIT {
                 assertTrue(query + " -> " + hit, shown.contains("body"));
             }
         }
+        // The fields API reads mapped fields: the generated ones are left out of its wildcard.
+        JsonNode withFields = ok(node.post("/reads/_search", "{\"_source\": false, \"fields\": [\"*\"], \"query\": {\"match_all\": {}}}"));
+        for (JsonNode hit : withFields.path("hits").path("hits")) {
+            Set<String> fields = keys(hit.path("fields"));
+            assertTrue(hit.toString(), fields.contains("body") && fields.contains("tag"));
+            assertTrue(hit.toString(), fields.stream().noneMatch(name -> name.startsWith("body_semantic")));
+        }
+
         // The semantic query still shows each hit's passages, text from the document.
         JsonNode semantic = ok(node.post("/reads/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy files\"}}}"));
         JsonNode passage = semantic.path("hits").path("hits").path(0).path("inner_hits").path("body").path("hits").path("hits").path(0);
