@@ -53,7 +53,9 @@ public final class SemanticTextMappings implements MappingTransformer {
     public void transform(Map<String, Object> mapping, TransformContext context, ActionListener<Void> listener) {
         List<Field> elsewhere = new ArrayList<>();
         try {
-            for (Field field : find(mapping)) {
+            List<Field> fields = find(mapping);
+            refuseWhatCannotEmbed(mapping, fields);
+            for (Field field : fields) {
                 if (heldElsewhere(field.definition())) {
                     elsewhere.add(field);
                 } else {
@@ -170,6 +172,58 @@ public final class SemanticTextMappings implements MappingTransformer {
             }
             boolean nested = "nested".equals(type);
             collect(definition, path + ".", nested && nestedPath == null ? path : nestedPath, found);
+        }
+    }
+
+    /**
+     * Refuses the two ways a {@code semantic_text} field could get text that never reaches the pipeline that embeds it:
+     * {@code copy_to} (applied while the document is parsed, after every pipeline) and dynamic templates (which map a
+     * field while its first document is parsed, after the pipeline built from the mapping before it ran).
+     */
+    private static void refuseWhatCannotEmbed(Map<String, Object> mapping, List<Field> fields) {
+        Map<String, Object> root = mapping;
+        if (root.containsKey("properties") == false && root.size() == 1 && root.values().iterator().next() instanceof Map<?, ?> typed) {
+            root = asMap(typed);
+        }
+        if (root.get("dynamic_templates") instanceof List<?> templates) {
+            for (Object template : templates) {
+                if (template instanceof Map<?, ?> named) {
+                    for (Map.Entry<?, ?> entry : named.entrySet()) {
+                        if (entry.getValue() instanceof Map<?, ?> body
+                            && body.get("mapping") instanceof Map<?, ?> produced
+                            && SemanticTextFieldMapper.CONTENT_TYPE.equals(produced.get("type"))) {
+                            throw new MapperParsingException(
+                                "dynamic template [" + entry.getKey() + "] maps fields to [" + SemanticTextFieldMapper.CONTENT_TYPE
+                                    + "], which a dynamic mapping cannot embed (its first documents would be refused); map each "
+                                    + "[semantic_text] field explicitly, in the mapping or in an index template"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        List<String> paths = fields.stream().map(Field::path).toList();
+        refuseCopyTo(root, "", paths);
+    }
+
+    private static void refuseCopyTo(Map<String, Object> object, String prefix, List<String> semanticText) {
+        if (object.get("properties") instanceof Map<?, ?> properties) {
+            for (Map.Entry<?, ?> entry : properties.entrySet()) {
+                if (entry.getValue() instanceof Map<?, ?> definition) {
+                    Object copyTo = definition.get("copy_to");
+                    List<?> targets = copyTo instanceof List<?> list ? list : copyTo == null ? List.of() : List.of(copyTo);
+                    for (Object target : targets) {
+                        if (semanticText.contains(String.valueOf(target))) {
+                            throw new MapperParsingException(
+                                "field [" + prefix + entry.getKey() + "] has [copy_to] [" + target + "], a [" + SemanticTextFieldMapper.CONTENT_TYPE
+                                    + "] field: copied text is never embedded; send the text in [" + target
+                                    + "] itself (an ingest pipeline can copy it there)"
+                            );
+                        }
+                    }
+                    refuseCopyTo(asMap(definition), prefix + entry.getKey() + ".", semanticText);
+                }
+            }
         }
     }
 

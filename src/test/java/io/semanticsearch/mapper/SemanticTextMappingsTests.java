@@ -16,6 +16,7 @@ import org.opensearch.test.OpenSearchTestCase;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** The mapping transformer of {@code semantic_text}, with the real all-MiniLM-L6-v2 model as the node's only model. */
@@ -123,6 +124,36 @@ public class SemanticTextMappingsTests extends OpenSearchTestCase {
         );
     }
 
+    public void testWhatCannotReachTheEmbeddingPipelineIsRefused() {
+        assertMappingRefused(
+            "{\"properties\": {\"x\": {\"type\": \"semantic_text\"}, \"x_semantic\": {\"type\": \"keyword\"}}}",
+            "[semantic_text] field [x] keeps its passages in [x_semantic], which the mapping also defines as a field of its own; rename one of them"
+        );
+        assertMappingRefused(
+            "{\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"meta\": {\"properties\": {\"note\": {\"type\": \"text\", \"copy_to\": [\"body\"]}}}}}",
+            "field [meta.note] has [copy_to] [body], a [semantic_text] field: copied text is never embedded; send the text in [body] itself "
+                + "(an ingest pipeline can copy it there)"
+        );
+        assertMappingRefused(
+            "{\"dynamic_templates\": [{\"strings\": {\"match_mapping_type\": \"string\", \"mapping\": {\"type\": \"semantic_text\"}}}]}",
+            "dynamic template [strings] maps fields to [semantic_text], which a dynamic mapping cannot embed (its first documents would be "
+                + "refused); map each [semantic_text] field explicitly, in the mapping or in an index template"
+        );
+        // Our own object sent back (a mapping read and put again) is taken, and a copy_to into a text field is fine.
+        Map<String, Object> expanded = transform(
+            "{\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"note\": {\"type\": \"text\", \"copy_to\": \"all\"}, \"all\": {\"type\": \"text\"}}}"
+        );
+        assertSame(expanded, transform(expanded));
+        assertEquals(Set.of("hash", "passages"), ((Map<?, ?>) field(expanded, "body_semantic").get("properties")).keySet());
+    }
+
+    private static void assertMappingRefused(String json, String message) {
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        new SemanticTextMappings(() -> registry).transform(parse(json), null, ActionListener.wrap(r -> fail("accepted " + json), failure::set));
+        assertTrue(String.valueOf(failure.get()), failure.get() instanceof MapperParsingException);
+        assertEquals(message, failure.get().getMessage());
+    }
+
     private static void assertRefused(String field, String message) {
         Map<String, Object> mapping = parse("{\"properties\": {\"body\": " + field + "}}");
         AtomicReference<Exception> failure = new AtomicReference<>();
@@ -132,7 +163,10 @@ public class SemanticTextMappingsTests extends OpenSearchTestCase {
     }
 
     private static Map<String, Object> transform(String json) {
-        Map<String, Object> mapping = parse(json);
+        return transform(parse(json));
+    }
+
+    private static Map<String, Object> transform(Map<String, Object> mapping) {
         AtomicReference<Exception> failure = new AtomicReference<>();
         new SemanticTextMappings(() -> registry).transform(mapping, null, ActionListener.wrap(r -> {}, failure::set));
         assertNull(failure.get());

@@ -229,13 +229,27 @@ public class SemanticTextTrustIT {
     }
 
     @Test
-    public void aUserFieldNamedLikeTheGeneratedOneIsRefusedNamingBoth() {
+    public void mappingsThatCouldNotBeEmbeddedAreRefusedNamingTheFields() {
         LocalNode.Response refused = node.put(
             "/collide",
             "{\"mappings\": {\"properties\": {\"x\": {\"type\": \"semantic_text\"}, \"x_semantic\": {\"type\": \"keyword\"}}}}"
         );
         assertEquals(refused.toString(), 400, refused.status());
         assertTrue(refused.toString(), refused.body().contains("[x]") && refused.body().contains("[x_semantic]"));
+
+        // Text that would never reach the pipeline that embeds: copy_to into the field, a dynamic template producing it.
+        LocalNode.Response copied = node.put(
+            "/copying",
+            "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"note\": {\"type\": \"text\", \"copy_to\": \"body\"}}}}"
+        );
+        assertEquals(copied.toString(), 400, copied.status());
+        assertTrue(copied.toString(), copied.body().contains("field [note] has [copy_to] [body], a [semantic_text] field"));
+        LocalNode.Response dynamic = node.put(
+            "/dynamic",
+            "{\"mappings\": {\"dynamic_templates\": [{\"strings\": {\"match_mapping_type\": \"string\", \"mapping\": {\"type\": \"semantic_text\"}}}]}}"
+        );
+        assertEquals(dynamic.toString(), 400, dynamic.status());
+        assertTrue(dynamic.toString(), dynamic.body().contains("dynamic template [strings] maps fields to [semantic_text]"));
     }
 
     private static void createIndex(String index) {
