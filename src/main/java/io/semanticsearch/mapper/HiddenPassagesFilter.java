@@ -153,7 +153,7 @@ public final class HiddenPassagesFilter implements ActionFilter {
             }
             Map<String, Object> source = mapping.sourceAsMap();
             for (SemanticTextMappings.Field field : SemanticTextMappings.find(source)) {
-                field.siblings().remove(SemanticTextMappings.generatedName(field.path()));
+                field.siblings().remove(field.generatedKey());
             }
             shown.put(index.getKey(), new MappingMetadata(mapping.type(), Map.of(mapping.type(), source)));
             changed = true;

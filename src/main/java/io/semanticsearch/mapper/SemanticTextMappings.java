@@ -47,7 +47,22 @@ public final class SemanticTextMappings implements MappingTransformer {
      * A {@code semantic_text} field found in a mapping: its full path, its definition and the properties that hold
      * it (both mutable maps of the mapping).
      */
-    public record Field(String path, Map<String, Object> definition, Map<String, Object> siblings) {}
+    public record Field(String path, Map<String, Object> definition, Map<String, Object> siblings) {
+
+        /**
+         * The key, in {@link #siblings()}, of the object generated beside the field: its own key as written (for
+         * {@code "meta.summary"}, {@code "meta.summary_semantic"}, which OpenSearch expands under {@code meta} as it
+         * does the field) with the suffix.
+         */
+        public String generatedKey() {
+            for (Map.Entry<String, Object> sibling : siblings.entrySet()) {
+                if (sibling.getValue() == definition) {
+                    return sibling.getKey() + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
+                }
+            }
+            throw new IllegalStateException("field [" + path + "] is not among its own properties");
+        }
+    }
 
     @Override
     public void transform(Map<String, Object> mapping, TransformContext context, ActionListener<Void> listener) {
@@ -321,7 +336,7 @@ public final class SemanticTextMappings implements MappingTransformer {
         Map<String, Object> generated = new LinkedHashMap<>();
         generated.put("dynamic", "strict");
         generated.put("properties", properties);
-        String name = generatedName(path);
+        String name = field.generatedKey();
         if (field.siblings().containsKey(name) && generatedShape(field.siblings().get(name)) == false) {
             throw new MapperParsingException(
                 "[" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "] keeps its passages in [" + path
@@ -337,15 +352,6 @@ public final class SemanticTextMappings implements MappingTransformer {
         return definition instanceof Map<?, ?> object
             && object.get("properties") instanceof Map<?, ?> properties
             && properties.keySet().equals(Set.of(SemanticTextFieldMapper.HASH, SemanticTextFieldMapper.PASSAGES));
-    }
-
-    /** The name, in the properties that hold the field at {@code path}, of the object generated beside it. */
-    public static String generatedName(String path) {
-        return leaf(path) + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
-    }
-
-    private static String leaf(String path) {
-        return path.substring(path.lastIndexOf('.') + 1);
     }
 
     private void resolve(String path, Map<String, Object> definition) {

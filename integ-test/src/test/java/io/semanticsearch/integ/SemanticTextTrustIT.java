@@ -252,6 +252,31 @@ public class SemanticTextTrustIT {
         assertTrue(dynamic.toString(), dynamic.body().contains("dynamic template [strings] maps fields to [semantic_text]"));
     }
 
+    @Test
+    public void dottedNamesObjectsAndSeveralFieldsInOneIndex() throws Exception {
+        ok(node.put("/dotted", "{\"mappings\": {\"properties\": {\"meta.summary\": {\"type\": \"semantic_text\"}, "
+            + "\"title\": {\"type\": \"semantic_text\", \"chunking\": false}, \"summary\": {\"type\": \"keyword\"}}}}"));
+        String bulk = "{\"index\": {\"_id\": \"objects\"}}\n" + JSON.createObjectNode().put("title", "ClamAV").put("summary", "root field")
+            .set("meta", JSON.createObjectNode().put("summary", CLAMAV)) + "\n"
+            + "{\"index\": {\"_id\": \"dots\"}}\n" + JSON.createObjectNode().put("title", "rsync").put("meta.summary", RSYNC) + "\n";
+        JsonNode indexed = ok(node.post("/dotted/_bulk?refresh=true", bulk));
+        assertFalse(indexed.toString(), indexed.path("errors").asBoolean());
+        // The root keyword field [summary] is untouched by the generated object under [meta].
+        assertEquals(Set.of("meta", "summary", "title"), keys(ok(node.get("/dotted/_doc/objects")).path("_source")));
+        JsonNode dots = ok(node.get("/dotted/_doc/dots")).path("_source");
+        assertEquals(dots.toString(), RSYNC, dots.path("meta.summary").asText());
+        assertTrue(dots.toString(), keys(dots.path("meta")).isEmpty()); // the passages of a dotted key live under [meta]
+        assertPassagesAreSlices(ok(node.get("/dotted/_doc/objects?_source_includes=meta.summary_semantic")).path("_source").path("meta").path("summary_semantic"), CLAMAV);
+        JsonNode hits = ok(node.post("/dotted/_search", "{\"query\": {\"semantic\": {\"field\": \"meta.summary\", \"query\": \"copy files over ssh\"}}}"))
+            .path("hits").path("hits");
+        assertEquals(hits.toString(), "dots", hits.path(0).path("_id").asText());
+        JsonNode titles = ok(node.post("/dotted/_search", "{\"query\": {\"semantic\": {\"field\": \"title\", \"query\": \"anti-virus\"}}}"))
+            .path("hits").path("hits");
+        assertEquals(titles.toString(), "objects", titles.path(0).path("_id").asText());
+        JsonNode rag = ok(node.post("/dotted/_rag", "{\"question\": \"Which tool copies files to remote machines?\", \"field\": \"meta.summary\"}"));
+        assertEquals(rag.toString(), "dots", rag.path("citations").path(0).path("_id").asText());
+    }
+
     private static void createIndex(String index) {
         ok(node.put("/" + index, "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"tag\": {\"type\": \"keyword\"}}}}"));
     }
