@@ -37,6 +37,7 @@ import org.opensearch.tasks.Task;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -146,13 +147,13 @@ public final class HiddenPassagesFilter implements ActionFilter {
         boolean changed = false;
         for (Map.Entry<String, MappingMetadata> index : response.mappings().entrySet()) {
             MappingMetadata mapping = index.getValue();
-            List<SemanticTextMappings.Field> fields = mapping == null ? List.of() : SemanticTextMappings.find(mapping.sourceAsMap());
+            Map<String, Object> source = mapping == null ? Map.of() : mapping.sourceAsMap();
+            List<SemanticTextMappings.Field> fields = SemanticTextMappings.find(source);
             if (fields.isEmpty()) {
                 shown.put(index.getKey(), mapping);
                 continue;
             }
-            Map<String, Object> source = mapping.sourceAsMap();
-            for (SemanticTextMappings.Field field : SemanticTextMappings.find(source)) {
+            for (SemanticTextMappings.Field field : fields) {
                 field.siblings().remove(field.generatedKey());
             }
             shown.put(index.getKey(), new MappingMetadata(mapping.type(), Map.of(mapping.type(), source)));
@@ -219,13 +220,13 @@ public final class HiddenPassagesFilter implements ActionFilter {
         for (String index : indices) {
             IndexMetadata metadata = state.metadata().index(index);
             if (metadata != null) {
-                found.addAll(internalPaths(metadata));
+                found.addAll(internalPaths(metadata, state));
             }
         }
         return List.copyOf(found);
     }
 
-    private List<String> internalPaths(IndexMetadata metadata) {
+    private List<String> internalPaths(IndexMetadata metadata, ClusterState state) {
         Paths known = paths.get(metadata.getIndexUUID());
         if (known == null || known.mappingVersion() != metadata.getMappingVersion()) {
             List<String> internal = new ArrayList<>();
@@ -237,6 +238,14 @@ public final class HiddenPassagesFilter implements ActionFilter {
             }
             known = new Paths(metadata.getMappingVersion(), List.copyOf(internal));
             paths.put(metadata.getIndexUUID(), known);
+            if (paths.size() > 2 * state.metadata().indices().size()) {
+                // Deleted indices leave their entries: drop those no longer in the cluster.
+                Set<String> live = new HashSet<>();
+                for (IndexMetadata index : state.metadata().indices().values()) {
+                    live.add(index.getIndexUUID());
+                }
+                paths.keySet().retainAll(live);
+            }
         }
         return known.internal();
     }

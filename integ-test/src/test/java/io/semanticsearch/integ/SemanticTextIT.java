@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.semanticsearch.integ.PackageTexts.CLAMAV;
+import static io.semanticsearch.integ.PackageTexts.LOGROTATE;
+import static io.semanticsearch.integ.PackageTexts.RSYNC;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
@@ -29,13 +32,6 @@ public class SemanticTextIT {
     private static final String MINILM = "all-minilm-l6-v2";
     private static final String BGE_ZH = "bge-small-zh-v1.5";
     private static final int MAX_PASSAGES = 20;
-
-    private static final String CLAMAV = "ClamAV is an open source anti-virus toolkit. It scans e-mail on mail gateways for "
-        + "viruses, trojans and other malicious software, and can be driven from a mail filter.";
-    private static final String LOGROTATE = "Logrotate is designed to ease administration of systems that generate large numbers "
-        + "of log files. It allows automatic rotation, compression, removal and mailing of log files.";
-    private static final String RSYNC = "rsync is a fast and versatile file copying tool. It copies files to and from remote "
-        + "machines over ssh, sending only the differences between the files.";
 
     private static LocalNode node;
 

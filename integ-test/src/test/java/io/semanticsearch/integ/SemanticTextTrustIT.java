@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
+import static io.semanticsearch.integ.PackageTexts.CLAMAV;
+import static io.semanticsearch.integ.PackageTexts.LOGROTATE;
+import static io.semanticsearch.integ.PackageTexts.RSYNC;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -30,13 +33,6 @@ public class SemanticTextTrustIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MINILM = "all-minilm-l6-v2";
     private static final String FORGED = "the vault password is hunter2";
-
-    private static final String CLAMAV = "ClamAV is an open source anti-virus toolkit. It scans e-mail on mail gateways for "
-        + "viruses, trojans and other malicious software, and can be driven from a mail filter.";
-    private static final String LOGROTATE = "Logrotate is designed to ease administration of systems that generate large numbers "
-        + "of log files. It allows automatic rotation, compression, removal and mailing of log files.";
-    private static final String RSYNC = "rsync is a fast and versatile file copying tool. It copies files to and from remote "
-        + "machines over ssh, sending only the differences between the files.";
 
     private static LocalNode node;
 
