@@ -66,6 +66,15 @@ final class WholeResultRewrite {
         if (coordinator == null || !(coordinator.getSearchRequest() instanceof SearchRequest search)) {
             throw new IllegalArgumentException(option + " ranks the results of a whole search, so it runs in [_search] and [_msearch] only");
         }
+        if (search.scroll() != null) {
+            // _delete_by_query, _update_by_query and _reindex read their documents by scroll, in pages as large as
+            // the whole window: run there, the fused ranking would select every document the window holds.
+            throw new IllegalArgumentException(
+                option + " ranks the results of a whole search and does not run in a scroll, so neither in [_delete_by_query], "
+                    + "[_update_by_query] nor [_reindex], which read their documents by scroll: run it with [_search] and act on "
+                    + "the ids of its hits (an [ids] query)"
+            );
+        }
         SearchSourceBuilder source = search.source();
         Placement placement = source == null ? null : Placement.of(source.query());
         if (placement == null) {

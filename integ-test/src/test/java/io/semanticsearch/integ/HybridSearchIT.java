@@ -302,6 +302,48 @@ public class HybridSearchIT {
     }
 
     @Test
+    public void apisThatWouldGiveTheRankingAnotherMeaningRefuseIt() {
+        assertEquals(200, node.put("/hybrid-acts", "{\"settings\": {\"number_of_replicas\": 0}, "
+            + "\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"topic\": {\"type\": \"keyword\"}, "
+            + "\"seen\": {\"type\": \"boolean\"}}}}").status());
+        index("hybrid-acts", "body");
+        for (String option : List.of("\"hybrid\": {}", "\"diversity\": 0.5")) {
+            String query = "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"old log files\", \"k\": 2, " + option + "}}}";
+            // The fused ranking names a few documents; a by-query API reading by scroll would act on every one the
+            // window holds, so each is refused before it touches a document.
+            for (String api : List.of("_delete_by_query?refresh=true", "_update_by_query?refresh=true")) {
+                String body = api.startsWith("_update")
+                    ? query.substring(0, query.length() - 1) + ", \"script\": {\"source\": \"ctx._source.seen = true\"}}"
+                    : query;
+                LocalNode.Response response = node.post("/hybrid-acts/" + api, body);
+                assertEquals(api + " " + option + ": " + response, 400, response.status());
+                assertTrue(response.toString(), response.body().contains("does not run in a scroll"));
+            }
+            LocalNode.Response reindex = node.post("/_reindex?refresh=true", "{\"source\": {\"index\": \"hybrid-acts\", "
+                + query.substring(1, query.length() - 1) + "}, \"dest\": {\"index\": \"hybrid-acts-copy\"}}");
+            assertEquals(option + ": " + reindex, 400, reindex.status());
+            assertTrue(reindex.toString(), reindex.body().contains("[_reindex]"));
+            LocalNode.Response scroll = node.post("/hybrid-acts/_search?scroll=1m", query);
+            assertEquals(option + ": " + scroll, 400, scroll.status());
+            // _count is a search of no hits: it counts what _search reports as the total of the same query.
+            long total = search("hybrid-acts", query.substring(0, query.length() - 1) + ", \"size\": 0, \"track_total_hits\": true}")
+                .path("hits").path("total").path("value").asLong();
+            LocalNode.Response count = node.post("/hybrid-acts/_count", query);
+            assertEquals(option + ": " + count, 200, count.status());
+            assertEquals(option + ": " + count, total, count.json().path("count").asLong());
+            LocalNode.Response validate = node.post("/hybrid-acts/_validate/query?explain=true", query);
+            assertEquals(option + ": " + validate, 200, validate.status());
+            assertFalse("no coordinator runs the ranking there: " + validate, validate.json().path("valid").asBoolean());
+            assertTrue(validate.toString(), validate.body().contains("[_search] and [_msearch] only"));
+        }
+        JsonNode all = search("hybrid-acts", "{\"size\": 0, \"track_total_hits\": true, \"query\": {\"exists\": {\"field\": \"seen\"}}}");
+        assertEquals("no document was updated", 0, all.path("hits").path("total").path("value").asLong());
+        assertEquals("no document was deleted", DOCS.length,
+            search("hybrid-acts", "{\"size\": 0, \"track_total_hits\": true}").path("hits").path("total").path("value").asLong());
+        assertEquals(404, node.get("/hybrid-acts-copy").status());
+    }
+
+    @Test
     public void misuseIsA400NamingTheParameter() {
         assertBadRequest("hybrid-1", "{\"query\": {\"bool\": {\"must\": [{\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": true}}, "
             + "{\"match\": {\"body\": \"disk\"}}]}}}", "the one scoring clause of a top-level [bool]");
