@@ -102,12 +102,13 @@ public final class SemanticVectorFieldType extends MappedFieldType {
             }
             squaredNorm += (double) vector[i] * vector[i];
         }
-        // Lucene computes similarities in floats: past this, cosine and dot products overflow to infinity or NaN,
-        // and the document would be unfindable or score as Infinity.
-        if (squaredNorm > Float.MAX_VALUE) {
+        double length = Math.sqrt(squaredNorm);
+        // Lucene computes similarities in floats: longer vectors overflow their dot products (and the scores of
+        // max_inner_product) to infinity.
+        if (length > VectorSimilarity.MAX_LENGTH) {
             throw new IllegalArgumentException(
-                "field [" + name() + "] takes vectors whose squared length fits a float (at most [" + Float.MAX_VALUE + "]), got a "
-                    + "vector of squared length [" + squaredNorm + "]; scale it down"
+                "field [" + name() + "] takes vectors of length at most [" + VectorSimilarity.MAX_LENGTH + "], got a vector of length ["
+                    + length + "]; scale it down"
             );
         }
         String problem = similarity.problem(vector);

@@ -14,7 +14,15 @@ public enum VectorSimilarity {
     COSINE(VectorSimilarityFunction.COSINE) {
         @Override
         String problem(float[] vector) {
-            return squaredNorm(vector) == 0 ? "is a zero vector, which has no cosine similarity" : null;
+            double length = Math.sqrt(squaredNorm(vector));
+            if (length == 0) {
+                return "is a zero vector, which has no cosine similarity";
+            }
+            if (length < MIN_COSINE_LENGTH) {
+                return "has length [" + length + "], too short for [cosine] to be computed in floats (its squares underflow, and "
+                    + "every score would be infinite or wrong): its length must be at least [" + MIN_COSINE_LENGTH + "]; scale it up";
+            }
+            return null;
         }
     },
     /**
@@ -35,6 +43,20 @@ public enum VectorSimilarity {
     L2_NORM(VectorSimilarityFunction.EUCLIDEAN),
     /** The inner product scaled to a positive score; vectors of any length. */
     MAX_INNER_PRODUCT(VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT);
+
+    /**
+     * The shortest vector {@code cosine} scores correctly. Lucene computes it in floats: squares of components much
+     * shorter than this underflow to zero or to subnormal floats of a few bits, so the norm becomes zero (an infinite
+     * score for every query) or imprecise (scores past 1). At this length two vectors' smallest meaningful products
+     * are still normal floats.
+     */
+    public static final double MIN_COSINE_LENGTH = 1e-9;
+
+    /**
+     * The longest vector any similarity scores: the dot product of two such vectors, and its float sums, stay far
+     * from {@link Float#MAX_VALUE} (3.4e38), so no score overflows to infinity.
+     */
+    public static final double MAX_LENGTH = 1e15;
 
     /** As Elasticsearch's dense_vector: a float32 unit vector rounds to within this of length one. */
     static final double UNIT_TOLERANCE = 1e-4;

@@ -197,8 +197,9 @@ public class SemanticVectorFieldMapperTests extends MapperTestCase {
         MapperService mapperService = createMapperService(fieldMapping(b -> b.field("type", "semantic_vector").field("dims", 2)));
         SemanticVectorFieldType fieldType = (SemanticVectorFieldType) mapperService.fieldType("field");
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> fieldType.checkVector(new float[] { 3e38f, 1 }));
-        assertThat(e.getMessage(), containsString("field [field] takes vectors whose squared length fits a float"));
-        fieldType.checkVector(new float[] { 1e18f, 1e18f });
+        assertThat(e.getMessage(), containsString("field [field] takes vectors of length at most [1.0E15]"));
+        expectThrows(IllegalArgumentException.class, () -> fieldType.checkVector(new float[] { 1e15f, 1e15f }));
+        fieldType.checkVector(new float[] { 1e14f, 1e14f });
     }
 
     public void testNanIsRefusedByTheFieldType() throws IOException {

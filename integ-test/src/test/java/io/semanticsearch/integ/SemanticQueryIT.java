@@ -398,13 +398,18 @@ public class SemanticQueryIT {
             {"v": [1, "a", 3]}
             {"index": {"_id": "good-2"}}
             {"v": [3, 2, 1]}
+            {"index": {"_id": "underflow"}}
+            {"v": [1e-25, 1e-25, 1e-25]}
+            {"index": {"_id": "huge"}}
+            {"v": [1e16, 1, 1]}
             """);
         assertOk(bulk);
         JsonNode items = bulk.json().path("items");
         assertTrue(bulk.json().path("errors").asBoolean());
         assertEquals(201, items.path(0).path("index").path("status").asInt());
         assertEquals(201, items.path(4).path("index").path("status").asInt());
-        Map<Integer, String> problems = Map.of(1, "takes vectors of [3] dims, got a vector of [2]", 2, "is a zero vector", 3, "takes numbers, got [a] at position [1]");
+        Map<Integer, String> problems = Map.of(1, "takes vectors of [3] dims, got a vector of [2]", 2, "is a zero vector", 3, "takes numbers, got [a] at position [1]",
+            5, "too short for [cosine]", 6, "takes vectors of length at most [1.0E15]");
         problems.forEach((i, problem) -> {
             JsonNode error = items.path(i).path("index");
             assertEquals(error.toString(), 400, error.path("status").asInt());
@@ -413,6 +418,13 @@ public class SemanticQueryIT {
             assertTrue(error.toString(), error.path("error").path("caused_by").path("reason").asText().contains(problem));
         });
         assertEquals(2, node.get("/bulk-check/_count").json().path("count").asInt());
+        // The same rule for a query's vector: a vector whose squares underflow would score every document Infinity.
+        LocalNode.Response tiny = node.post("/bulk-check/_search", "{\"query\": {\"semantic\": {\"field\": \"v\", \"vector\": [1e-25, 1e-25, 1e-25]}}}");
+        assertEquals(tiny.toString(), 400, tiny.status());
+        assertTrue(tiny.toString(), tiny.body().contains("too short for [cosine]"));
+        JsonNode hits = node.post("/bulk-check/_search", "{\"query\": {\"semantic\": {\"field\": \"v\", \"vector\": [1e-8, 2e-8, 3e-8]}}}").json();
+        assertEquals(hits.toString(), 2, hits.path("hits").path("hits").size());
+        hits.path("hits").path("hits").forEach(hit -> assertTrue(hit.toString(), hit.path("_score").asDouble() <= 1.0001));
     }
 
     @Test
