@@ -6,6 +6,7 @@ import org.apache.lucene.search.join.ScoreMode;
 import org.opensearch.index.query.InnerHitBuilder;
 import org.opensearch.index.query.NestedQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.search.fetch.subphase.FetchSourceContext;
 
 /**
@@ -24,7 +25,8 @@ final class PassageQueryRewrite {
     /**
      * @param query a rewritten {@code semantic} query (it holds its vector) on {@code field}
      */
-    static QueryBuilder rewrite(SemanticQueryBuilder query, SemanticTextFieldType field) {
+    static QueryBuilder rewrite(SemanticQueryBuilder query, SemanticTextFieldType field, QueryShardContext context) {
+        ShardVectorQuery.checkModel(query.model(), field.options().model(), query.fieldName(), context);
         SemanticQueryBuilder passages = SemanticQueryBuilder.vector(field.vectorField(), query.queryVector())
             .k(query.k())
             .numCandidates(query.numCandidates())

@@ -103,6 +103,29 @@ final class QueryModels {
         );
     }
 
+    /**
+     * The model whose vectors {@code field} holds in {@code index}, as its mapping in the cluster state records it:
+     * {@code requested} when the mapping records none or the index is not known here.
+     *
+     * @throws IllegalArgumentException when {@code requested} names another model than the mapping's
+     */
+    String modelOf(String index, String field, String requested) {
+        IndexMetadata metadata = clusterService.state().metadata().index(index);
+        MappedModels.MappedModel found = metadata == null ? null : mappedModels.of(metadata, field);
+        String recorded = found == null || found.embedded() == false ? null : found.model();
+        if (recorded == null) {
+            return requested;
+        }
+        if (requested != null && requested.equals(recorded) == false) {
+            throw new IllegalArgumentException(
+                "[semantic] [like] reads vectors of [model] [" + recorded + "] from field [" + field + "] in index [" + index
+                    + "], but the query names [model] [" + requested + "]; vectors of different models cannot be compared: leave "
+                    + "[model] out or name the field's"
+            );
+        }
+        return recorded;
+    }
+
     /** The indices a search covers, for actions it starts; empty where that is not known. */
     String[] searchedIndices(QueryRewriteContext context) {
         IndicesRequest request = searchRequest(context);

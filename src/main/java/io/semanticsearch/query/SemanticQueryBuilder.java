@@ -388,7 +388,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             }
             QueryShardContext shard = context.convertToShardContext();
             if (shard != null && shard.fieldMapper(field) instanceof SemanticTextFieldType semanticText) {
-                return PassageQueryRewrite.rewrite(this, semanticText);
+                return PassageQueryRewrite.rewrite(this, semanticText, shard);
             }
             return this;
         }
@@ -400,8 +400,11 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             EmbeddingModel embeddingModel = queryEmbedder.modelFor(field, model, context);
             return copy(null, embeddingModel.name(), VectorSources.embed(queryEmbedder, embeddingModel, text, context), filter);
         }
-        String index = like.index() != null ? like.index() : embedder().models().searchedIndex(context);
-        return copy(null, model, VectorSources.liked(like, index, field, context), filter);
+        QueryModels models = embedder().models();
+        String index = like.index() != null ? like.index() : models.searchedIndex(context);
+        // The liked document's vectors are its field's model's: the shards compare that model with theirs.
+        String likedModel = models.modelOf(index, field, model);
+        return copy(null, likedModel, VectorSources.liked(like, index, field, context), filter);
     }
 
     /**

@@ -31,13 +31,7 @@ final class ShardVectorQuery {
         Float minScore = query.minScore();
         QueryBuilder filter = query.filter();
         SemanticVectorFieldType fieldType = semanticField(context, field);
-        if (model != null && model.equals(fieldType.modelName()) == false) {
-            String fieldModel = fieldType.modelName() == null ? "has no model" : "holds vectors of [" + fieldType.modelName() + "]";
-            throw new IllegalArgumentException(
-                "[" + NAME + "] the query vector is from [model] [" + model + "], but field [" + field + "] in index ["
-                    + indexName(context) + "] " + fieldModel + "; vectors of different models cannot be compared"
-            );
-        }
+        checkModel(model, fieldType.modelName(), field, context);
         checkNestedScope(context, field);
         try {
             fieldType.checkVector(vector);
@@ -56,6 +50,22 @@ final class ShardVectorQuery {
             return fieldType.exactQuery(vector, filterQuery, minScore);
         }
         return fieldType.knnQuery(vector, query.k(), query.numCandidates(), filterQuery, minScore, context.getParentFilter());
+    }
+
+    /**
+     * The one check that a query's vector may be compared with a field's: a vector made by (or a text to be embedded
+     * with) {@code queryModel} against a field that holds vectors of {@code fieldModel}. A vector of unknown model
+     * ({@code queryModel} null: a raw {@code vector}) is the user's to vouch for.
+     */
+    static void checkModel(String queryModel, String fieldModel, String field, QueryShardContext context) {
+        if (queryModel != null && queryModel.equals(fieldModel) == false) {
+            String holds = fieldModel == null ? "has no model" : "holds vectors of [model] [" + fieldModel + "]";
+            throw new IllegalArgumentException(
+                "[" + NAME + "] the query vector is from [model] [" + queryModel + "], but field [" + field + "] in index ["
+                    + indexName(context) + "] " + holds + "; vectors of different models cannot be compared: leave [model] out "
+                    + "or name the field's"
+            );
+        }
     }
 
     /**

@@ -1,0 +1,111 @@
+package io.semanticsearch.integ;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import static io.semanticsearch.integ.PackageTexts.CLAMAV;
+import static io.semanticsearch.integ.PackageTexts.LOGROTATE;
+import static io.semanticsearch.integ.PackageTexts.RSYNC;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * Query input that must not make a query lie, on a real node: a vector is only ever compared with a field of the
+ * model that made it (whether the query gives text, a vector or a liked document, on {@code semantic_text} and
+ * {@code semantic_vector} fields alike), and text that is blank once normalised is refused wherever it would be
+ * embedded. Both bundled English models make 384-dim vectors, so only the model check tells them apart.
+ */
+public class QueryInputTrustIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String MINILM = "all-minilm-l6-v2";
+    private static final String INT8 = "all-minilm-l6-v2-int8";
+
+    private static LocalNode node;
+
+    @BeforeClass
+    public static void startNode() throws Exception {
+        node = LocalNode.builder("query-trust").plugin(LocalNode.pluginZip()).start();
+        for (String[] index : new String[][] { { "text-minilm", MINILM }, { "text-int8", INT8 } }) {
+            ok(node.put("/" + index[0], "{\"settings\": {\"number_of_replicas\": 0}, \"mappings\": {\"properties\": "
+                + "{\"body\": {\"type\": \"semantic_text\", \"model\": \"" + index[1] + "\"}}}}"));
+            bulk(index[0], "body");
+        }
+        ok(node.put("/_ingest/pipeline/embed-vec", "{\"processors\": [{\"semantic_embed\": {\"field_map\": {\"text\": \"vec\"}}}]}"));
+        ok(node.put("/vector-minilm", "{\"settings\": {\"number_of_replicas\": 0, \"default_pipeline\": \"embed-vec\"}, "
+            + "\"mappings\": {\"properties\": {\"text\": {\"type\": \"text\"}, \"vec\": {\"type\": \"semantic_vector\", \"model\": \"" + MINILM + "\"}}}}"));
+        bulk("vector-minilm", "text");
+    }
+
+    private static void bulk(String index, String field) {
+        StringBuilder bulk = new StringBuilder();
+        String[][] docs = { { "clamav", CLAMAV }, { "logrotate", LOGROTATE }, { "rsync", RSYNC } };
+        for (String[] doc : docs) {
+            bulk.append("{\"index\": {\"_id\": \"").append(doc[0]).append("\"}}\n{\"").append(field).append("\": ")
+                .append(JSON.valueToTree(doc[1]).toString()).append("}\n");
+        }
+        JsonNode response = ok(node.post("/" + index + "/_bulk?refresh=true", bulk.toString()));
+        assertFalse(response.toString(), response.path("errors").asBoolean());
+    }
+
+    @AfterClass
+    public static void stopNode() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private static JsonNode ok(LocalNode.Response response) {
+        assertEquals(response.toString(), 200, response.status());
+        return response.json();
+    }
+
+    private static void assertBadRequest(String path, String body, String... parts) {
+        LocalNode.Response response = node.post(path, body);
+        assertEquals(body + " -> " + response, 400, response.status());
+        for (String part : parts) {
+            assertTrue(body + " -> " + response, response.body().contains(part));
+        }
+    }
+
+    private static String semantic(String field, String what) {
+        return "{\"query\": {\"semantic\": {\"field\": \"" + field + "\", " + what + "}}}";
+    }
+
+    private static String firstId(String index, String body) {
+        return ok(node.post("/" + index + "/_search", body)).path("hits").path("hits").path(0).path("_id").asText();
+    }
+
+    @Test
+    public void aQueryNamingAnotherModelThanTheFieldsIsRefusedOnEveryRoute() throws Exception {
+        float[] vector = new float[384];
+        vector[0] = 1;
+        String vectorJson = JSON.writeValueAsString(vector);
+        String named = "\"model\": \"" + INT8 + "\", ";
+        for (String[] target : new String[][] { { "text-minilm", "body" }, { "vector-minilm", "vec" } }) {
+            String path = "/" + target[0] + "/_search";
+            String field = target[1];
+            assertBadRequest(path, semantic(field, named + "\"query\": \"scan mail for viruses\""), "[" + INT8 + "]", "[" + MINILM + "]");
+            assertBadRequest(path, semantic(field, named + "\"vector\": " + vectorJson), "[" + INT8 + "]", "[" + MINILM + "]");
+            assertBadRequest(path, semantic(field, named + "\"like\": {\"_id\": \"clamav\"}"), "[" + INT8 + "]", "[" + MINILM + "]");
+            assertBadRequest(path, semantic(field, named + "\"query\": \"scan mail for viruses\", \"diversity\": 0.5"), "[" + INT8 + "]");
+            // The field's own model, named or not, answers.
+            String own = "\"model\": \"" + MINILM + "\", ";
+            assertEquals("clamav", firstId(target[0], semantic(field, own + "\"query\": \"scan mail for viruses\"")));
+            assertEquals("clamav", firstId(target[0], semantic(field, "\"query\": \"scan mail for viruses\"")));
+        }
+        assertBadRequest("/text-minilm/_search", semantic("body", "\"model\": \"" + INT8 + "\", \"query\": \"scan mail\", \"hybrid\": {}"), "[" + INT8 + "]");
+        // A liked document of another index holds its own model's vectors: compared only with a field of that model.
+        assertBadRequest("/text-minilm/_search", semantic("body", "\"like\": {\"_index\": \"text-int8\", \"_id\": \"clamav\"}"),
+            "[" + INT8 + "]", "[" + MINILM + "]", "cannot be compared");
+        JsonNode liked = ok(node.post("/text-int8/_search", semantic("body", "\"like\": {\"_index\": \"text-int8\", \"_id\": \"clamav\"}")));
+        assertEquals(liked.toString(), "clamav", liked.path("hits").path("hits").path(0).path("_id").asText());
+        // Searching both indices at once with text: two models for one field, refused rather than compared.
+        assertBadRequest("/text-minilm,text-int8/_search", semantic("body", "\"query\": \"scan mail\""), "different models");
+    }
+}
