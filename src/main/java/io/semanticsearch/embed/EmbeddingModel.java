@@ -90,6 +90,27 @@ public final class EmbeddingModel implements Closeable {
         return embedder.embed(tokenized, batchSize);
     }
 
+    /**
+     * Whether this model sees something in {@code text}: the one rule for blank text, which every path that embeds
+     * applies (queries, {@code _rag} questions, {@code _embed}, both processors) before it embeds.
+     */
+    public boolean hasTokens(String text) {
+        return tokenizer.hasTokens(text);
+    }
+
+    /**
+     * @param parameter what the user calls the text, e.g. {@code [semantic] [query]}
+     * @throws IllegalArgumentException naming {@code parameter} when the text is blank to this model
+     */
+    public void requireTokens(String text, String parameter) {
+        if (hasTokens(text) == false) {
+            throw new IllegalArgumentException(
+                parameter + " has nothing to embed: once normalised for model [" + name() + "] it is blank (it holds only spaces, "
+                    + "control or format characters, combining marks or variation selectors); send text with words in it"
+            );
+        }
+    }
+
     /** Tokenizes one text as {@link #embed} would, prefix included (offsets then count the prefix too). */
     public TokenizedText tokenize(String text, InputType type) {
         return tokenizer.encode(type.prefix(config) + text, config.maxTokens());

@@ -48,6 +48,9 @@ public final class TransportEmbedAction extends HandledTransportAction<EmbedActi
         EmbeddingModel model;
         try {
             model = embeddings.model(request.model());
+            for (int i = 0; i < request.texts().size(); i++) {
+                model.requireTokens(request.texts().get(i), "[texts][" + i + "]");
+            }
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;

@@ -217,6 +217,15 @@ public final class WordPieceTokenizer {
         return new TokenizedText(ids, starts, ends, pieces.size > kept);
     }
 
+    /**
+     * Whether {@code text} makes a token: false for text that is blank once normalised (spaces, control and format
+     * characters, and with accent stripping combining marks and variation selectors), whose embedding would be the
+     * model's answer to no text at all. Stops at the first token.
+     */
+    public boolean hasTokens(String text) {
+        return tokenize(text, 0).size > 0;
+    }
+
     /** The number of tokens of {@code text}, without {@code [CLS]} and {@code [SEP]} and without truncation. */
     public int tokenCount(String text) {
         return tokenize(text, Integer.MAX_VALUE).size;

@@ -81,7 +81,13 @@ final class EmbedDocument {
             document.setFieldValue(path, null);
         }
         for (EmbedField field : fields) {
-            document.setFieldValue(field.target, field.value);
+            if (field.value == TextEmbedder.Pending.NO_VECTOR) {
+                if (document.hasField(field.target)) {
+                    document.removeField(field.target);
+                }
+            } else {
+                document.setFieldValue(field.target, field.value);
+            }
             if (field.hashPath != null) {
                 document.setFieldValue(field.hashPath, field.hash);
             }

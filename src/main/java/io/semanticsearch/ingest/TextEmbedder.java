@@ -111,14 +111,15 @@ final class TextEmbedder {
     Pending prepare(SourceText text) {
         List<String> strings = text.strings();
         if (passages == false) {
-            return new Pending(strings, null, null, text.array());
+            // Text blank once normalised has no vector: the model's answer to no text would match nothing honestly.
+            return new Pending(strings.stream().filter(model::hasTokens).toList(), null, null, text.array());
         }
         List<String> texts = new ArrayList<>();
         List<Integer> offsets = new ArrayList<>();
         List<Integer> elements = new ArrayList<>();
         for (int element = 0; element < strings.size(); element++) {
             if (chunker == null) {
-                if (strings.get(element).isBlank() == false) {
+                if (model.hasTokens(strings.get(element))) {
                     texts.add(strings.get(element));
                     offsets.add(0);
                     elements.add(element);
@@ -147,9 +148,18 @@ final class TextEmbedder {
      */
     record Pending(List<String> texts, @Nullable List<Integer> offsets, @Nullable List<Integer> elements, boolean array) {
 
-        /** The target's value, from the vectors of {@link #texts()} found from {@code vectors[from]} on. */
+        /** The value of a target whose single text is blank: the document gets no vector there. */
+        static final Object NO_VECTOR = new Object();
+
+        /**
+         * The target's value, from the vectors of {@link #texts()} found from {@code vectors[from]} on; {@link #NO_VECTOR}
+         * for a single blank text without passages.
+         */
         Object value(float[][] vectors, int from) {
             if (offsets == null) {
+                if (array == false && texts.isEmpty()) {
+                    return NO_VECTOR;
+                }
                 if (array == false) {
                     return asList(vectors[from]);
                 }

@@ -155,6 +155,14 @@ public final class QueryEmbedder {
             listener.onFailure(e instanceof IllegalStateException ? new IllegalArgumentException(e.getMessage(), e) : e);
             return;
         }
+        if (request.inputType() == InputType.QUERY) {
+            try {
+                model.requireTokens(request.texts().get(0), "[semantic] [query]");
+            } catch (IllegalArgumentException e) {
+                listener.onFailure(e);
+                return;
+            }
+        }
         embeddings.embedCached(
             model,
             request.inputType(),

@@ -26,9 +26,7 @@ final class VectorSources {
 
     /** The vector of {@code text}, embedded with {@code model} (through the query cache). */
     static Supplier<float[]> embed(QueryEmbedder embedder, EmbeddingModel model, String text, QueryRewriteContext context) {
-        if (BertCharClasses.hasContent(text) == false) {
-            throw new IllegalArgumentException("[" + NAME + "] [query] has nothing to embed: it holds only spaces, control or invisible characters");
-        }
+        model.requireTokens(text, "[" + NAME + "] [query]");
         SetOnce<float[]> vector = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> embedder.embed(model, text, ActionListener.map(listener, v -> {
             vector.set(v);
@@ -48,6 +46,7 @@ final class VectorSources {
         SetOnce<String> modelName,
         QueryRewriteContext context
     ) {
+        // The node that embeds applies its model's rule too; this catches the plainly blank without a round trip.
         if (BertCharClasses.hasContent(text) == false) {
             throw new IllegalArgumentException("[" + NAME + "] [query] has nothing to embed: it holds only spaces, control or invisible characters");
         }

@@ -97,6 +97,7 @@ public final class RagService implements Closeable {
         Retriever retriever = new Retriever(client, registry);
         retriever.resolve(indices, request, ActionListener.wrap(field -> {
             EmbeddingModel model = embeddings.model(field.model());
+            model.requireTokens(request.question(), "[question]");
             if (field.fingerprint() != null && field.fingerprint().equals(model.fingerprint()) == false) {
                 // Another model's files under the same name would embed the question unlike the passages.
                 throw new IllegalArgumentException(

@@ -38,6 +38,35 @@ public class WordPieceTokenizerTests extends OpenSearchTestCase {
         return Path.of(System.getProperty("models.dir")).resolve(name);
     }
 
+    public void testBlankOnceNormalisedHasNoTokens() {
+        // Each passes a plain isBlank() check, and each tokenizes to nothing: its embedding would be that of no text.
+        List<String> blank = List.of(
+            "",
+            " \t\n\u3000",
+            "\u200b\u200d\u2060\ufeff" // zero-width and format characters
+        );
+        for (String text : blank) {
+            for (WordPieceTokenizer tokenizer : List.of(miniLm, bge)) {
+                assertFalse((tokenizer == miniLm ? "minilm " : "bge ") + codePoints(text), tokenizer.hasTokens(text));
+                assertEquals(codePoints(text), 0, tokenizer.tokenCount(text));
+            }
+        }
+        // all-MiniLM strips accents, and with them combining marks and variation selectors (both are nonspacing
+        // marks); bge-small-zh keeps accents, so to it they are text.
+        for (String text : List.of("\u0301\u0308\u0301", "\ufe0f\ufe0e\udb40\udd00")) {
+            assertFalse(codePoints(text), miniLm.hasTokens(text));
+            assertTrue(codePoints(text), bge.hasTokens(text));
+        }
+        for (String text : List.of("a", " \u0301e", "日", "\u3164", "...")) {
+            assertTrue(codePoints(text), miniLm.hasTokens(text));
+            assertTrue(codePoints(text), miniLm.tokenCount(text) > 0);
+        }
+    }
+
+    private static String codePoints(String text) {
+        return text.codePoints().mapToObj(cp -> String.format(java.util.Locale.ROOT, "U+%04X", cp)).toList().toString();
+    }
+
     public void testMatchesOracleForAllMiniLmL6V2() throws IOException {
         assertMatchesOracle(miniLm, "all-minilm-l6-v2.jsonl", 90);
     }

@@ -111,6 +111,21 @@ public class SemanticEmbedProcessorTests extends OpenSearchTestCase {
         assertEquals("null body", document.getFieldValue("title", String.class));
     }
 
+    public void testTextBlankOnceNormalisedGetsNoVector() throws Exception {
+        for (String blank : List.of("   ", "\u200b\u2060", "\u0301\u0308", "\ufe0f")) {
+            Map<String, Object> sent = source("body", blank);
+            sent.put("body_vec", List.of(1f, 2f)); // a stale target is removed, not kept beside text it does not belong to
+            IngestDocument single = execute(processor(Map.of()), sent);
+            assertFalse(blank.codePoints().boxed().toList().toString(), single.hasField("body_vec"));
+            assertEquals(blank, single.getFieldValue("body", String.class));
+            List<?> vectors = execute(processor(Map.of()), source("body", List.of(blank, "rotate logs"))).getFieldValue("body_vec", List.class);
+            assertEquals("only the string with words has a vector", 1, vectors.size());
+            assertVector("rotate logs", (List<?>) vectors.get(0));
+            SemanticEmbedProcessor chunking = processor(Map.of("chunking", new HashMap<>(Map.of("max_tokens", 20, "overlap_tokens", 0))));
+            assertEquals(List.of(), execute(chunking, source("body", blank)).getFieldValue("body_vec", List.class));
+        }
+    }
+
     public void testValuesThatCannotBeEmbedded() {
         SemanticEmbedProcessor processor = processor(Map.of());
         assertEquals(

@@ -104,6 +104,19 @@ public class SemanticTextProcessorTests extends OpenSearchTestCase {
         assertFalse("no element for a single string", passages.get(0).containsKey("element"));
     }
 
+    @SuppressWarnings("unchecked")
+    public void testTextBlankOnceNormalisedHasNoPassage() throws Exception {
+        for (String chunking : List.of("{\"chunking\": false}", "{}")) {
+            SemanticTextProcessor processor = processor(mapping("body", chunking));
+            IngestDocument document = execute(processor, new HashMap<>(Map.of("body", List.of("\u0301\u0308", "Short one.", " \u200b"))));
+            List<Map<String, Object>> passages = document.getFieldValue("body_semantic.passages", List.class);
+            assertEquals(chunking + " " + passages, 1, passages.size());
+            assertEquals("Short one.", passages.get(0).get("text"));
+            assertEquals(1, passages.get(0).get("element"));
+            assertEquals(64, document.getFieldValue("body_semantic.hash", String.class).length());
+        }
+    }
+
     public void testPassagesThatCameWithTheirTextAreKeptAndOthersAreReplaced() throws Exception {
         SemanticTextProcessor processor = processor(mapping("body", "{\"chunking\": false}"));
         IngestDocument first = execute(processor, new HashMap<>(Map.of("body", RSYNC)));

@@ -108,4 +108,32 @@ public class QueryInputTrustIT {
         // Searching both indices at once with text: two models for one field, refused rather than compared.
         assertBadRequest("/text-minilm,text-int8/_search", semantic("body", "\"query\": \"scan mail\""), "different models");
     }
+
+    @Test
+    public void textBlankOnceNormalisedIsRefusedWhereItWouldBeEmbeddedAndGetsNoVectorInDocuments() throws Exception {
+        // Combining marks and a variation selector: not blank to String.isBlank(), blank to the model (it strips them).
+        String blank = JSON.writeValueAsString("\u0301\u0308 \ufe0f");
+        String nothing = "has nothing to embed";
+        assertBadRequest("/text-minilm/_search", semantic("body", "\"query\": " + blank), "[semantic] [query]", nothing);
+        assertBadRequest("/text-minilm/_search", semantic("body", "\"query\": " + blank + ", \"hybrid\": {}"), "[semantic] [query]", nothing);
+        assertBadRequest("/vector-minilm/_search", semantic("vec", "\"query\": " + blank), "[semantic] [query]", nothing);
+        assertBadRequest("/text-minilm/_rag", "{\"question\": " + blank + ", \"field\": \"body\"}", "[question]", nothing);
+        assertBadRequest("/_plugins/_semantic/_embed", "{\"texts\": [\"fine\", " + blank + "]}", "[texts][1]", nothing);
+
+        LocalNode.Response indexed = node.put("/text-minilm/_doc/blank?refresh=true", "{\"body\": " + blank + "}");
+        assertEquals(indexed.toString(), 201, indexed.status());
+        JsonNode semanticPart = ok(node.get("/text-minilm/_doc/blank?_source_includes=body_semantic")).path("_source").path("body_semantic");
+        assertEquals(semanticPart.toString(), 0, semanticPart.path("passages").size());
+        LocalNode.Response vector = node.put("/vector-minilm/_doc/blank?refresh=true", "{\"text\": " + blank + "}");
+        assertEquals(vector.toString(), 201, vector.status());
+        assertFalse("no vector for blank text", ok(node.get("/vector-minilm/_doc/blank")).path("_source").has("vec"));
+        JsonNode hits = ok(node.post("/text-minilm,vector-minilm/_search", "{\"query\": {\"ids\": {\"values\": [\"blank\"]}}}"));
+        assertEquals(2, hits.path("hits").path("hits").size());
+        // and no semantic query finds them, however broad
+        for (String[] target : new String[][] { { "text-minilm", "body" }, { "vector-minilm", "vec" } }) {
+            JsonNode found = ok(node.post("/" + target[0] + "/_search", "{\"size\": 10, \"query\": {\"semantic\": {\"field\": \""
+                + target[1] + "\", \"query\": \"anything at all\", \"k\": 10}}}"));
+            found.path("hits").path("hits").forEach(hit -> assertFalse(hit.toString(), hit.path("_id").asText().equals("blank")));
+        }
+    }
 }
