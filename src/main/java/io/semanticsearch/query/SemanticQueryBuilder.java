@@ -94,6 +94,9 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         this.pendingVector = pendingVector;
     }
 
+    /** The longest {@code query} text, as for a {@code _rag} question. */
+    public static final int MAX_QUERY_CHARS = 4096;
+
     /** Searches {@code field} with the embedding of {@code text}, made with the field's model. */
     public static SemanticQueryBuilder text(String field, String text, QueryEmbedder embedder) {
         return text(field, text, () -> embedder);
@@ -102,6 +105,13 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
     static SemanticQueryBuilder text(String field, String text, Supplier<QueryEmbedder> embedder) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("[" + NAME + "] [query] must not be empty");
+        }
+        int characters = text.codePointCount(0, text.length());
+        if (characters > MAX_QUERY_CHARS) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [query] must be at most [" + MAX_QUERY_CHARS + "] characters, got [" + characters + "]: the model reads "
+                    + "only its first few hundred tokens; search with the passage that matters, or with [like]"
+            );
         }
         return new SemanticQueryBuilder(embedder, field, text, null, null, null, null);
     }

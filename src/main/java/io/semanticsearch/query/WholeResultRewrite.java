@@ -3,6 +3,7 @@ package io.semanticsearch.query;
 import io.semanticsearch.query.FusedHitsQueryBuilder.Hit;
 import io.semanticsearch.query.FusedHitsQueryBuilder.Side;
 import io.semanticsearch.rag.Fusion;
+import io.semanticsearch.ranking.LexicalText;
 import io.semanticsearch.rag.MaximalMarginalRelevance;
 import io.semanticsearch.rag.ReciprocalRankFusion.Fused;
 
@@ -99,7 +100,7 @@ final class WholeResultRewrite {
         String textField = null;
         if (hybrid != null) {
             textField = hybrid.textField() != null ? hybrid.textField() : semantic.fieldName();
-            match = QueryBuilders.matchQuery(textField, text);
+            match = QueryBuilders.matchQuery(textField, LexicalText.bounded(text, LexicalText.maxWords()));
             QueryBuilder lexical = narrowed == null ? match : QueryBuilders.boolQuery().must(match).filter(narrowed);
             // BM25 with the whole index's term statistics (DFS), not each shard's: the same ranking on 1 shard and on 5.
             searches.add(side(search, lexical, window, vectorPaths).searchType(SearchType.DFS_QUERY_THEN_FETCH));

@@ -2,6 +2,7 @@ package io.semanticsearch.rag;
 
 import io.semanticsearch.rag.RagRequest.Retrieval;
 import io.semanticsearch.rag.ReciprocalRankFusion.Fused;
+import io.semanticsearch.ranking.LexicalText;
 
 import org.opensearch.action.admin.indices.mapping.get.GetFieldMappingsRequest;
 import org.opensearch.action.search.MultiSearchRequest;
@@ -190,7 +191,8 @@ final class Retriever {
 
     /** The search body of the BM25 side: a {@code match} on {@code text_field}, nested when the field is a passage field. */
     static Map<String, Object> lexicalSearch(RagRequest request, PassageField field, int size) {
-        Map<String, Object> match = Map.of("match", Map.of(request.textField(), Map.of("query", request.question())));
+        String words = LexicalText.bounded(request.question(), LexicalText.maxWords());
+        Map<String, Object> match = Map.of("match", Map.of(request.textField(), Map.of("query", words)));
         Object query = field.holds(request.textField()) ? nested(field, match) : match;
         return body(size, request, field, filtered(query, request));
     }

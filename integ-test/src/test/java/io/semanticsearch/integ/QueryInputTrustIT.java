@@ -110,6 +110,29 @@ public class QueryInputTrustIT {
     }
 
     @Test
+    public void longTextWithinTheLimitIsAnsweredAndPastItIsA400NamingTheLimit() throws Exception {
+        // More words than a match query may have clauses (1,024), inside the 4,096-character limit: repeated words,
+        // and as many distinct two-letter words.
+        String repeated = "rotate old logs " + "log disk a to ".repeat(275);
+        StringBuilder distinct = new StringBuilder("rotate old logs");
+        for (int i = 0; i < 1100; i++) {
+            distinct.append(' ').append(Character.forDigit(i / 36 % 36, 36)).append(Character.forDigit(i % 36, 36));
+        }
+        for (String text : new String[] { repeated, distinct.toString() }) {
+            assertTrue(text.length() < 4096);
+            String quoted = JSON.writeValueAsString(text);
+            JsonNode hybrid = ok(node.post("/text-minilm/_search", semantic("body", "\"query\": " + quoted + ", \"hybrid\": {}")));
+            assertTrue(hybrid.toString(), hybrid.path("hits").path("hits").size() > 0);
+            JsonNode rag = ok(node.post("/text-minilm/_rag", "{\"question\": " + quoted + ", \"field\": \"body\"}"));
+            assertTrue(rag.toString(), rag.path("citations").size() > 0);
+            ok(node.post("/vector-minilm/_rag", "{\"question\": " + quoted + ", \"field\": \"vec\", \"text_field\": \"text\"}"));
+        }
+        String tooLong = JSON.writeValueAsString("log ".repeat(1025));
+        assertBadRequest("/text-minilm/_search", semantic("body", "\"query\": " + tooLong), "[semantic] [query] must be at most [4096] characters, got [4100]");
+        assertBadRequest("/text-minilm/_rag", "{\"question\": " + tooLong + ", \"field\": \"body\"}", "[question] must be at most [4096] characters");
+    }
+
+    @Test
     public void textBlankOnceNormalisedIsRefusedWhereItWouldBeEmbeddedAndGetsNoVectorInDocuments() throws Exception {
         // Combining marks and a variation selector: not blank to String.isBlank(), blank to the model (it strips them).
         String blank = JSON.writeValueAsString("\u0301\u0308 \ufe0f");
