@@ -11,10 +11,12 @@ import ai.onnxruntime.ValueInfo;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -49,17 +51,52 @@ public final class OnnxEmbedder implements Closeable {
     private final String output;
     private final boolean feedsTokenTypes;
     private final long modelBytes;
+    /** Whether the graph quantizes activations per run (see {@link #quantizesPerRun}): then every text runs alone. */
+    private final boolean quantizesPerRun;
     // Closing a session while a native run uses it crashes the JVM: runs hold the read lock, close the write lock.
     private final ReadWriteLock closeLock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private OnnxEmbedder(OrtEnvironment env, OrtSession session, ModelConfig config, String output, long modelBytes) {
+    private OnnxEmbedder(OrtEnvironment env, OrtSession session, ModelConfig config, String output, long modelBytes, boolean quantizesPerRun) {
         this.env = env;
         this.session = session;
         this.config = config;
         this.output = output;
         this.feedsTokenTypes = session.getInputNames().contains(TOKEN_TYPE_IDS);
         this.modelBytes = modelBytes;
+        this.quantizesPerRun = quantizesPerRun;
+    }
+
+    /**
+     * Whether the model quantizes its activations dynamically ({@code DynamicQuantizeLinear}, what ONNX Runtime's
+     * {@code quantize_dynamic} makes): that operator takes one scale for its whole input tensor, so a text's vector
+     * would depend on the other texts of its batch and on their padding (cosine 0.994 for all-MiniLM-L6-v2 int8), and
+     * ingest and queries would disagree. Such a model runs one text per run. ONNX Runtime's Java API does not list a
+     * graph's operators, so the file is searched for the operator's name, which a model stores as plain text.
+     */
+    static boolean quantizesPerRun(Path onnxFile) throws IOException {
+        byte[] name = "DynamicQuantizeLinear".getBytes(StandardCharsets.US_ASCII);
+        byte[] buffer = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(onnxFile)) {
+            int kept = 0;
+            for (int read; (read = in.read(buffer, kept, buffer.length - kept)) > 0;) {
+                int end = kept + read;
+                for (int i = 0; i + name.length <= end; i++) {
+                    if (buffer[i] == name[0] && Arrays.equals(buffer, i, i + name.length, name, 0, name.length)) {
+                        return true;
+                    }
+                }
+                // Keep the tail that may hold the start of the name.
+                kept = Math.min(name.length - 1, end);
+                System.arraycopy(buffer, end - kept, buffer, 0, kept);
+            }
+        }
+        return false;
+    }
+
+    /** Whether every text runs alone; see {@link #quantizesPerRun(Path)}. */
+    public boolean runsTextsAlone() {
+        return quantizesPerRun;
     }
 
     /**
@@ -92,7 +129,7 @@ public final class OnnxEmbedder implements Closeable {
         try {
             checkInputs(session, onnxFile);
             String output = pickOutput(session, onnxFile);
-            OnnxEmbedder embedder = new OnnxEmbedder(env, session, config, output, modelBytes);
+            OnnxEmbedder embedder = new OnnxEmbedder(env, session, config, output, modelBytes, quantizesPerRun(onnxFile));
             embedder.checkHiddenSize(onnxFile);
             return embedder;
         } catch (OrtException | RuntimeException e) {
@@ -195,7 +232,7 @@ public final class OnnxEmbedder implements Closeable {
      * Embeds texts, returning one vector per input in the callers' order. Inputs are sorted by length and cut
      * into batches of at most {@code batchSize}, each padded to its longest text (a batch is cut early rather than
      * be more than a tenth padding); padding is masked out, so a text's vector does not depend on what it was
-     * batched with.
+     * batched with. A model that quantizes per run runs each text alone, for the same reason.
      *
      * @throws IllegalArgumentException when an input is empty or longer than the model's {@code max_tokens}
      * @throws IllegalStateException    when ONNX Runtime fails or the embedder is closed
@@ -240,7 +277,7 @@ public final class OnnxEmbedder implements Closeable {
                 throw new IllegalStateException("model [" + config.name() + "] is closed");
             }
             for (int from = 0, to; from < order.length; from = to) {
-                to = batchEnd(inputs, order, from, batchSize);
+                to = quantizesPerRun ? from + 1 : batchEnd(inputs, order, from, batchSize);
                 embedBatch(inputs, order, from, to, vectors);
                 onBatch.accept((long) (to - from) * inputs.get(order[to - 1]).length());
             }
