@@ -211,7 +211,7 @@ public class SemanticSearchPlugin extends Plugin
         maxTexts = SemanticSettings.EMBED_MAX_TEXTS.get(settings);
         clusterService.getClusterSettings().addSettingsUpdateConsumer(SemanticSettings.EMBED_MAX_TEXTS, v -> maxTexts = v);
         // The keystore is open only while the node is being built: the connectors copy their keys now.
-        rag = new RagService(embeddings, LlmConnectors.load(environment.settings()), new OpenAiChatClient());
+        rag = new RagService(embeddings, LlmConnectors.load(environment.settings()), new OpenAiChatClient(), clusterService.getNodeName());
         return List.of(embeddings, queryEmbedder, rag);
     }
 

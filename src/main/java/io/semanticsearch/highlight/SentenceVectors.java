@@ -3,6 +3,7 @@ package io.semanticsearch.highlight;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.InputType;
+import io.semanticsearch.embed.ModelIdentity;
 import io.semanticsearch.query.QueryEmbedder;
 
 import org.opensearch.action.support.PlainActionFuture;
@@ -53,12 +54,10 @@ public final class SentenceVectors {
 
     private EmbeddingModel local(String field, String name, String fingerprint) {
         EmbeddingModel model = embeddings.model(name);
-        if (fingerprint != null && fingerprint.equals(model.fingerprint()) == false) {
-            throw new IllegalArgumentException(
-                "[highlight] [type] [" + SemanticSentenceHighlighter.NAME + "] on [" + field + "]: model [" + name + "] has fingerprint ["
-                    + model.fingerprint() + "] on this node, but the mapping records [" + fingerprint + "]; give every node the same "
-                    + "files for [" + name + "]"
-            );
+        try {
+            new ModelIdentity(name, null, fingerprint).requireSameFiles(model, queryEmbedder.nodeName());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[highlight] [type] [" + SemanticSentenceHighlighter.NAME + "] on [" + field + "]: " + e.getMessage(), e);
         }
         return model;
     }

@@ -1,5 +1,7 @@
 package io.semanticsearch.ingest;
 
+import io.semanticsearch.embed.ModelIdentity;
+
 import org.opensearch.common.Nullable;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.IngestDocument;
@@ -113,22 +115,19 @@ public final class SemanticEmbedProcessor extends AbstractBatchingProcessor {
         // With chunking, the vectors are in the passages' [vector] field.
         String vectorField = embedder.chunker() != null ? target + "." + TextEmbedder.VECTOR : target;
         String mapped = targetModels.modelOf((String) index, vectorField);
-        String model = embedder.model().name();
-        if (mapped != null && mapped.equals(model) == false) {
-            throw new IllegalArgumentException(
-                "field [" + vectorField + "] of index [" + index + "] holds vectors of model [" + mapped + "], but this pipeline embeds "
-                    + "with [" + model + "]; vectors of different models cannot be compared: embed with [" + mapped
-                    + "] or map the field with [" + model + "]"
-            );
+        if (mapped == null) {
+            return; // a field mapped without a model takes any vectors of its dims
         }
-        String recorded = targetModels.fingerprintOf((String) index, vectorField);
-        String local = embedder.model().fingerprint();
-        if (mapped != null && recorded != null && recorded.equals(local) == false) {
+        ModelIdentity field = new ModelIdentity(mapped, null, targetModels.fingerprintOf((String) index, vectorField));
+        String model = embedder.model().name();
+        try {
+            field.requireComparable(model, "field [" + vectorField + "] of index [" + index + "]");
+            field.requireSameFiles(embedder.model(), targetModels.nodeName());
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                "field [" + vectorField + "] of index [" + index + "] was mapped with the files of model [" + model + "] that have "
-                    + "fingerprint [" + recorded + "], but node [" + targetModels.nodeName() + "] has [" + model + "] with fingerprint ["
-                    + local + "]; give every "
-                    + "node that runs ingest the same files for [" + model + "]"
+                "[" + TYPE + "] embeds with [model] [" + model + "]: " + e.getMessage() + "; embed with the field's model, on every node "
+                    + "that runs ingest",
+                e
             );
         }
     }

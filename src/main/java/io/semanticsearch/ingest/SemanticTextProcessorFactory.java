@@ -2,6 +2,7 @@ package io.semanticsearch.ingest;
 
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.embed.ModelIdentity;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextMappings;
 import io.semanticsearch.mapper.TextChunking;
@@ -92,12 +93,13 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
                 where + e.getMessage() + "; install model [" + modelName + "] on every node that runs ingest"
             );
         }
-        if (recorded != null && recorded.equals(model.fingerprint()) == false) {
+        try {
+            new ModelIdentity(modelName, null, recorded == null ? null : recorded.toString()).requireSameFiles(model, nodeName);
+        } catch (IllegalArgumentException e) {
             return new SemanticTextProcessor.Target(
                 path,
                 null,
-                where + "its model [" + modelName + "] has fingerprint [" + model.fingerprint() + "] here, but the mapping records ["
-                    + recorded + "]; give every node the same files for [" + modelName + "]"
+                "cannot embed [" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "]: " + e.getMessage()
             );
         }
         TextChunking chunking = definition.containsKey("chunking") ? TextChunking.parse(definition.get("chunking")) : TextChunking.DEFAULT;

@@ -3,6 +3,7 @@ package io.semanticsearch.query;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.InputType;
+import io.semanticsearch.embed.ModelIdentity;
 import io.semanticsearch.embed.NodesWithModels;
 
 import org.apache.logging.log4j.LogManager;
@@ -178,14 +179,17 @@ public final class QueryEmbedder {
      */
     private EmbeddingModel identifiedModel(String field, String model, String fingerprint) {
         EmbeddingModel local = namedModel(field, model);
-        if (local.fingerprint().equals(fingerprint) == false) {
-            throw new IllegalArgumentException(
-                "[semantic] cannot embed [query] text for field [" + field + "] on node [" + clusterService.getNodeName() + "]: its model ["
-                    + model + "] has fingerprint [" + local.fingerprint() + "] here, but the mapping records [" + fingerprint
-                    + "]; give every node the same files for [" + model + "], or search with [vector]"
-            );
+        try {
+            new ModelIdentity(model, null, fingerprint).requireSameFiles(local, clusterService.getNodeName());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[semantic] cannot embed [query] text for field [" + field + "]: " + e.getMessage(), e);
         }
         return local;
+    }
+
+    /** This node's name, for messages that say where a model is missing or differs. */
+    public String nodeName() {
+        return clusterService.getNodeName();
     }
 
     private EmbeddingModel namedModel(String field, String model) {

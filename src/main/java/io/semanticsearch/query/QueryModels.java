@@ -1,5 +1,6 @@
 package io.semanticsearch.query;
 
+import io.semanticsearch.embed.ModelIdentity;
 import io.semanticsearch.mapper.MappedModels;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldType;
@@ -116,12 +117,10 @@ final class QueryModels {
         if (recorded == null) {
             return requested;
         }
-        if (requested != null && requested.equals(recorded) == false) {
-            throw new IllegalArgumentException(
-                "[semantic] [like] reads vectors of [model] [" + recorded + "] from field [" + field + "] in index [" + index
-                    + "], but the query names [model] [" + requested + "]; vectors of different models cannot be compared: leave "
-                    + "[model] out or name the field's"
-            );
+        try {
+            new ModelIdentity(recorded, null, null).requireComparable(requested, "the [like] document's field [" + field + "] in index [" + index + "]");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[semantic] [model]: " + e.getMessage() + ": leave [model] out or name the field's", e);
         }
         return recorded;
     }

@@ -1,5 +1,6 @@
 package io.semanticsearch.query;
 
+import io.semanticsearch.embed.ModelIdentity;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
 import io.semanticsearch.mapper.SemanticVectorFieldType;
 import io.semanticsearch.mapper.VectorSimilarity;
@@ -58,13 +59,10 @@ final class ShardVectorQuery {
      * ({@code queryModel} null: a raw {@code vector}) is the user's to vouch for.
      */
     static void checkModel(String queryModel, String fieldModel, String field, QueryShardContext context) {
-        if (queryModel != null && queryModel.equals(fieldModel) == false) {
-            String holds = fieldModel == null ? "has no model" : "holds vectors of [model] [" + fieldModel + "]";
-            throw new IllegalArgumentException(
-                "[" + NAME + "] the query vector is from [model] [" + queryModel + "], but field [" + field + "] in index ["
-                    + indexName(context) + "] " + holds + "; vectors of different models cannot be compared: leave [model] out "
-                    + "or name the field's"
-            );
+        try {
+            new ModelIdentity(fieldModel, null, null).requireComparable(queryModel, "field [" + field + "] in index [" + indexName(context) + "]");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[" + NAME + "] " + e.getMessage() + ": leave [model] out or name the field's", e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.semanticsearch.rag;
 
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
+import io.semanticsearch.embed.ModelIdentity;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -29,8 +30,10 @@ public final class RagService implements Closeable {
     private final LlmConnectors connectors;
     private final OpenAiChatClient chat;
     private final ExtractiveAnswerer extractive;
+    private final String nodeName;
 
-    public RagService(EmbeddingService embeddings, LlmConnectors connectors, OpenAiChatClient chat) {
+    public RagService(EmbeddingService embeddings, LlmConnectors connectors, OpenAiChatClient chat, String nodeName) {
+        this.nodeName = nodeName;
         this.embeddings = embeddings;
         this.connectors = connectors;
         this.chat = chat;
@@ -98,13 +101,11 @@ public final class RagService implements Closeable {
         retriever.resolve(indices, request, ActionListener.wrap(field -> {
             EmbeddingModel model = embeddings.model(field.model());
             model.requireTokens(request.question(), "[question]");
-            if (field.fingerprint() != null && field.fingerprint().equals(model.fingerprint()) == false) {
+            try {
                 // Another model's files under the same name would embed the question unlike the passages.
-                throw new IllegalArgumentException(
-                    "[field] [" + request.field() + "] was embedded with model [" + field.model() + "] of fingerprint [" + field.fingerprint()
-                        + "], but this node's [" + field.model() + "] has fingerprint [" + model.fingerprint()
-                        + "]; give every node the same files for it"
-                );
+                new ModelIdentity(field.model(), null, field.fingerprint()).requireSameFiles(model, nodeName);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("[field] [" + request.field() + "]: " + e.getMessage(), e);
             }
             RagRequest effective = request.forField(field);
             retriever.retrieve(indices, effective, field, ActionListener.wrap(passages -> {

@@ -257,8 +257,8 @@ public class SemanticTextProcessorTests extends OpenSearchTestCase {
         SemanticTextProcessor processor = processor(foreign);
         Exception e = executeFailing(processor, new HashMap<>(Map.of("body", "text")));
         assertEquals(
-            "node [test-node] cannot embed [semantic_text] field [body]: its model [all-minilm-l6-v2] has fingerprint ["
-                + miniLm.fingerprint() + "] here, but the mapping records [sha256:0000]; give every node the same files for [all-minilm-l6-v2]",
+            "cannot embed [semantic_text] field [body]: model [all-minilm-l6-v2] has fingerprint [" + miniLm.fingerprint()
+                + "] on node [test-node], but the mapping records [sha256:0000]; give every node the same files for [all-minilm-l6-v2]",
             e.getMessage()
         );
         Exception missing = executeFailing(processor, new HashMap<>(Map.of("other", "text")));

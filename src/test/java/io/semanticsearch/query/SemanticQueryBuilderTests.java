@@ -197,7 +197,7 @@ public class SemanticQueryBuilderTests extends MapperServiceTestCase {
         assertToQueryError(
             context,
             SemanticQueryBuilder.vector("v", new float[] { 1, 0, 0, 0 }).model("other-model"),
-            "[semantic] the query vector is from [model] [other-model], but field [v]"
+            "[semantic] the vector is from [model] [other-model], but field [v]"
         );
         assertToQueryError(
             context,

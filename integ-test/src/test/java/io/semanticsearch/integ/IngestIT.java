@@ -318,8 +318,8 @@ public class IngestIT {
         LocalNode.Response indexed = node.put("/other-model/_doc/1", "{\"title\": \"logrotate\", \"body\": \"rotates logs\"}");
         assertEquals(indexed.toString(), 400, indexed.status());
         assertTrue(indexed.body(), indexed.body().contains(
-            "field [title_vec] of index [other-model] holds vectors of model [all-minilm-l6-v2], but this pipeline embeds with "
-                + "[all-minilm-l6-v2-int8]"
+            "[semantic_embed] embeds with [model] [all-minilm-l6-v2-int8]: the vector is from [model] [all-minilm-l6-v2-int8], but "
+                + "field [title_vec] of index [other-model] holds vectors of [model] [all-minilm-l6-v2]"
         ));
         // The same pipeline into a field of its own model is fine.
         createIndex("same-model", "int8-pipeline", "\"title_vec\": {\"type\": \"semantic_vector\", \"model\": \"all-minilm-l6-v2-int8\"}, "

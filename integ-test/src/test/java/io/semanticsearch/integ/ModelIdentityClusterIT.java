@@ -114,7 +114,7 @@ public class ModelIdentityClusterIT {
         JsonNode hits = onA.json().path("hits").path("hits");
         assertTrue(onA.body(), hits.size() >= 1 && hits.path(0).path("highlight").path("body").size() >= 1);
         LocalNode.Response onB = a.post("/kb-shared/_search?preference=_only_nodes:mi-b", search);
-        assertTrue(onB.body(), onB.body().contains("fingerprint") && onB.body().contains("[shared]") && onB.body().contains("on this node"));
+        assertTrue(onB.body(), onB.body().contains("fingerprint") && onB.body().contains("[shared]") && onB.body().contains("on node [mi-b]"));
         assertTrue(onB.toString(), onB.status() == 400 || onB.json().path("_shards").path("failed").asInt() == 1);
     }
 

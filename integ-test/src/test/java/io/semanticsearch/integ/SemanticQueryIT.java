@@ -379,7 +379,7 @@ public class SemanticQueryIT {
         assertBadSearch(
             "vectors-hnsw",
             "{\"semantic\": {\"field\": \"v\", \"query\": \"rotate logs\", \"model\": \"bge-small-zh-v1.5\"}}",
-            "[semantic] the query vector is from [model] [bge-small-zh-v1.5], but field [v] in index [vectors-hnsw] holds vectors of [all-minilm-l6-v2]"
+            "[semantic] the vector is from [model] [bge-small-zh-v1.5], but field [v] in index [vectors-hnsw] holds vectors of [model] [all-minilm-l6-v2]"
         );
         assertBadSearch("vectors-hnsw", "{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"model\": \"nope\"}}", "unknown model [nope]");
     }

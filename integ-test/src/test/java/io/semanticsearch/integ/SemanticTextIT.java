@@ -480,7 +480,7 @@ public class SemanticTextIT {
         assertTrue(indexed.toString(), indexed.status() >= 400);
         assertTrue(
             indexed.toString(),
-            indexed.body().contains("cannot embed [semantic_text] field [body]: its model [" + MINILM + "] has fingerprint [sha256:")
+            indexed.body().contains("cannot embed [semantic_text] field [body]: model [" + MINILM + "] has fingerprint [sha256:")
         );
         assertTrue(indexed.body(), indexed.body().contains("but the mapping records [sha256:00000000000000000000000000000000]"));
         LocalNode.Response query = node.post("/foreign/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy\"}}}");
