@@ -3,8 +3,6 @@ package io.semanticsearch.highlight;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldType;
 import io.semanticsearch.query.QueryVectors;
-import io.semanticsearch.rag.MaximalMarginalRelevance;
-import io.semanticsearch.rag.SentenceSplitter;
 import io.semanticsearch.rag.SentenceSplitter.Sentence;
 
 import org.opensearch.common.document.DocumentField;
@@ -18,7 +16,6 @@ import org.opensearch.search.fetch.subphase.highlight.SearchHighlightContext;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,9 +59,9 @@ public final class SemanticSentenceHighlighter implements Highlighter {
                     + "it ranks sentences by their similarity to that query's vector"
             );
         }
+        SearchHighlightContext.FieldOptions options = context.field.fieldOptions();
+        RankedSentences.fragmentCount(options.numberOfFragments(), 0, context.fieldName); // a bad value is a 400 on any hit
         SentenceModel model = model(context, found);
-        List<Sentence> sentences = new ArrayList<>();
-        List<Integer> elements = new ArrayList<>();
         // As the other highlighters read a field: stored, or from _source through the field's own fetcher.
         List<Object> values = HighlightUtils.loadFieldValues(
             context.fieldType,
@@ -72,18 +69,8 @@ public final class SemanticSentenceHighlighter implements Highlighter {
             context.hitContext,
             context.forceSource
         );
-        for (int element = 0; element < values.size() && sentences.size() < MAX_SENTENCES; element++) {
-            if (values.get(element) instanceof String text) {
-                for (Sentence sentence : SentenceSplitter.split(text)) {
-                    if (sentences.size() == MAX_SENTENCES) {
-                        break;
-                    }
-                    sentences.add(sentence);
-                    elements.add(element);
-                }
-            }
-        }
-        if (sentences.isEmpty()) {
+        List<RankedSentences.Candidate> candidates = RankedSentences.split(values, MAX_SENTENCES);
+        if (candidates.isEmpty()) {
             return null;
         }
         float[][] embedded = vectors.get()
@@ -92,32 +79,25 @@ public final class SemanticSentenceHighlighter implements Highlighter {
                 context.fieldName,
                 model.name(),
                 model.fingerprint(),
-                sentences.stream().map(Sentence::text).toList()
+                candidates.stream().map(c -> c.sentence().text()).toList()
             );
-        List<Integer> order = new ArrayList<>();
-        double[] scores = new double[sentences.size()];
-        for (int i = 0; i < sentences.size(); i++) {
-            scores[i] = MaximalMarginalRelevance.cosine(found.vector(), embedded[i]);
-            order.add(i);
-        }
-        order.sort(Comparator.comparingDouble((Integer i) -> scores[i]).reversed());
-        SearchHighlightContext.FieldOptions options = context.field.fieldOptions();
-        int count = Math.min(order.size(), Math.max(1, options.numberOfFragments()));
+        int count = RankedSentences.fragmentCount(options.numberOfFragments(), candidates.size(), context.fieldName);
+        List<RankedSentences.Ranked> best = RankedSentences.best(candidates, found.vector(), embedded, count);
         String pre = options.preTags() == null || options.preTags().length == 0 ? "<em>" : options.preTags()[0];
         String post = options.postTags() == null || options.postTags().length == 0 ? "</em>" : options.postTags()[0];
-        Text[] fragments = new Text[count];
-        List<Object> details = new ArrayList<>(count);
-        for (int rank = 0; rank < count; rank++) {
-            int i = order.get(rank);
-            Sentence sentence = sentences.get(i);
+        Text[] fragments = new Text[best.size()];
+        List<Object> details = new ArrayList<>(best.size());
+        for (int rank = 0; rank < best.size(); rank++) {
+            RankedSentences.Ranked ranked = best.get(rank);
+            Sentence sentence = ranked.candidate().sentence();
             fragments[rank] = new Text(pre + sentence.text() + post);
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("text", sentence.text());
-            detail.put("score", (float) scores[i]);
+            detail.put("score", ranked.score());
             detail.put("start", sentence.start());
             detail.put("end", sentence.end());
             if (values.size() > 1) {
-                detail.put("element", elements.get(i));
+                detail.put("element", ranked.candidate().element());
             }
             details.add(detail);
         }

@@ -5,6 +5,7 @@ import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -81,6 +82,13 @@ final class EmbedDocument {
             document.setFieldValue(path, null);
         }
         for (EmbedField field : fields) {
+            if (field.besideKey != null) {
+                Map<String, Object> object = new HashMap<>();
+                object.put(leaf(field.target), field.value);
+                object.put(leaf(field.hashPath), field.hash);
+                field.besideKey.parent().put(field.besideKey.key(), object);
+                continue;
+            }
             if (field.value == TextEmbedder.Pending.NO_VECTOR) {
                 if (document.hasField(field.target)) {
                     document.removeField(field.target);
@@ -92,6 +100,10 @@ final class EmbedDocument {
                 document.setFieldValue(field.hashPath, field.hash);
             }
         }
+    }
+
+    private static String leaf(String path) {
+        return path.substring(path.lastIndexOf('.') + 1);
     }
 
     IngestDocumentWrapper result() {

@@ -1,5 +1,7 @@
 package io.semanticsearch.ingest;
 
+import io.semanticsearch.mapper.SourcePaths;
+
 import org.opensearch.common.Nullable;
 
 import java.util.Map;
@@ -20,6 +22,13 @@ final class EmbedField {
     @Nullable
     final String hash;
     final TextEmbedder embedder;
+    /**
+     * Where the target object goes when the source wrote the field under a literal dotted key ({@code "meta.summary"}):
+     * beside it, under the key as written plus the suffix, so that the document reads back with only its own keys.
+     * Null to write {@link #target} and {@link #hashPath} as paths.
+     */
+    @Nullable
+    SourcePaths.Location besideKey;
     Object value;
     TextEmbedder.Pending pending;
     int from;

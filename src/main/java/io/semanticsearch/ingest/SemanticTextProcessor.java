@@ -2,6 +2,7 @@ package io.semanticsearch.ingest;
 
 import io.semanticsearch.mapper.PassageIntegrity;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
+import io.semanticsearch.mapper.SourcePaths;
 
 import org.opensearch.common.Nullable;
 import org.opensearch.ingest.AbstractBatchingSystemProcessor;
@@ -107,13 +108,15 @@ public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor
                     text,
                     target.embedder()
                 );
-                Object sent = SourceText.valueAt(source, target.semanticPath());
-                if (sent != null
-                    && PassageIntegrity.mismatch(field.hash, text.strings(), text.array(), sent) != null
-                    && wrapper.getIngestDocument().hasField(target.semanticPath())) {
+                SourcePaths.Location written = SourcePaths.locate(source, target.path());
+                if (written != null && written.key().contains(".")) {
+                    field.besideKey = new SourcePaths.Location(written.parent(), written.key() + SemanticTextFieldMapper.SEMANTIC_SUFFIX);
+                }
+                SourcePaths.Location sentAt = SourcePaths.locate(source, target.semanticPath());
+                if (sentAt != null && PassageIntegrity.mismatch(field.hash, text.strings(), text.array(), sentAt.parent().get(sentAt.key())) != null) {
                     // Passages that are not slices of this text (forged, or left from an earlier text) are never kept:
                     // the field is embedded again instead, from the text alone.
-                    wrapper.getIngestDocument().removeField(target.semanticPath());
+                    sentAt.parent().remove(sentAt.key());
                 }
                 field.reuse(source);
                 document.fields.add(field);

@@ -140,6 +140,23 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
             }
         }).setSerializerCheck((includeDefaults, isConfigured, v) -> false);
 
+        // OpenSearch would drop `doc_values` and `store` with a deprecation warning only: refused, since a user who sets
+        // them expects them to mean something and neither can here.
+        private final Parameter<Object> docValues = refused(
+            "doc_values",
+            "its vectors are read from the vectors format, which every [semantic_vector] field has; remove [doc_values]"
+        );
+        private final Parameter<Object> store = refused(
+            "store",
+            "its vectors are kept in the vectors format and in _source; remove [store]"
+        );
+
+        private static Parameter<Object> refused(String name, String why) {
+            return new Parameter<>(name, false, () -> null, (n, c, o) -> {
+                throw new MapperParsingException("[" + CONTENT_TYPE + "] does not support [" + name + "]: " + why);
+            }, m -> null).setSerializerCheck((includeDefaults, isConfigured, v) -> false);
+        }
+
         private final Supplier<ModelRegistry> registry;
         // False in an index that turned this plugin's codec service off: Lucene's default vectors format applies.
         private boolean ownCodec = true;
@@ -151,7 +168,7 @@ public final class SemanticVectorFieldMapper extends ParametrizedFieldMapper {
 
         @Override
         protected List<Parameter<?>> getParameters() {
-            return List.of(dims, model, fingerprint, similarity, indexOptions, index, meta);
+            return List.of(dims, model, fingerprint, similarity, indexOptions, index, docValues, store, meta);
         }
 
         @Override

@@ -205,8 +205,8 @@ final class SemanticQueryParser {
             if (token == Token.VALUE_NUMBER || token == Token.VALUE_STRING) {
                 return parser.intValue(false);
             }
-        } catch (IllegalArgumentException e) {
-            // not an integer: reported below with the value
+        } catch (IllegalArgumentException | IOException e) {
+            // not an integer, or too large for one (the JSON parser's own message names no parameter): reported below
         }
         throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be an integer, got [" + describe(parser) + "]");
     }
@@ -216,7 +216,7 @@ final class SemanticQueryParser {
             if (token == Token.VALUE_NUMBER || token == Token.VALUE_STRING) {
                 return parser.floatValue();
             }
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IOException e) {
             // not a number: reported below with the value
         }
         throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a number, got [" + describe(parser) + "]");

@@ -182,6 +182,20 @@ public class SemanticVectorFieldMapperTests extends MapperTestCase {
         createMapperService(fieldMapping(b -> b.field("type", "semantic_vector").field("dims", 2).field("index", true)));
     }
 
+    public void testDocValuesAndStoreAreRefusedRatherThanDropped() {
+        registry = null;
+        for (String parameter : List.of("doc_values", "store")) {
+            for (boolean value : new boolean[] { true, false }) {
+                MapperParsingException e = expectThrows(
+                    MapperParsingException.class,
+                    () -> createMapperService(fieldMapping(b -> b.field("type", "semantic_vector").field("dims", 2).field(parameter, value)))
+                );
+                String messages = e.getMessage() + (e.getCause() == null ? "" : " / " + e.getCause().getMessage());
+                assertThat(messages, containsString("[semantic_vector] does not support [" + parameter + "]"));
+            }
+        }
+    }
+
     public void testNumbersTooLargeForAFloatAreNamedAsWritten() throws IOException {
         registry = null;
         DocumentMapper mapper = createDocumentMapper(fieldMapping(b -> b.field("type", "semantic_vector").field("dims", 2)));

@@ -134,6 +134,12 @@ public class SemanticQueryBuilderTests extends MapperServiceTestCase {
         assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"k\": 10001}}", "[semantic] [k] must be at most 10000, got [10001]");
         assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"k\": \"ten\"}}", "[semantic] [k] must be an integer, got [ten]");
         assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"k\": 2.5}}", "[semantic] [k] must be an integer, got [2.5]");
+        assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"k\": 30000000000}}", "[semantic] [k] must be an integer, got [30000000000]");
+        assertParseError(
+            "{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"num_candidates\": 99999999999999999999}}",
+            "[semantic] [num_candidates] must be an integer, got [99999999999999999999]"
+        );
+        assertParseError("{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"k\": 3e10}}", "[semantic] [k] must be an integer, got [3e10]");
         assertParseError(
             "{\"semantic\": {\"field\": \"v\", \"query\": \"x\", \"k\": 20, \"num_candidates\": 10}}",
             "[semantic] [num_candidates] must be at least [k] = [20], got [10]"

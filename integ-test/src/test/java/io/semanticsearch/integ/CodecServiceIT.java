@@ -104,8 +104,25 @@ public class CodecServiceIT {
 
     @Test
     public void ourOwnIndicesKeepTheirVectorFormats() {
-        LocalNode.Response ours = node.put("/only-ours", "{\"mappings\": {\"properties\": {\"v\": {\"type\": \"semantic_vector\", \"dims\": 2, "
-            + "\"index_options\": {\"type\": \"int8_hnsw\"}}}}}");
-        assertEquals(ours.toString(), 200, ours.status());
+        // The int8 format writes its quantized vectors into .veq files, which plain HNSW never has: the segment files
+        // on disk say which format the field got.
+        for (String type : new String[] { "int8_hnsw", "hnsw" }) {
+            String index = "only-ours-" + type.replace('_', '-');
+            LocalNode.Response created = node.put("/" + index, "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0}, "
+                + "\"mappings\": {\"properties\": {\"v\": {\"type\": \"semantic_vector\", \"dims\": 2, "
+                + "\"index_options\": {\"type\": \"" + type + "\"}}}}}");
+            assertEquals(created.toString(), 200, created.status());
+            StringBuilder bulk = new StringBuilder();
+            for (int i = 1; i <= 20; i++) {
+                bulk.append("{\"index\": {}}\n{\"v\": [").append(i).append(", ").append(21 - i).append("]}\n");
+            }
+            JsonNode indexed = node.post("/" + index + "/_bulk?refresh=true", bulk.toString()).json();
+            assertFalse(indexed.toString(), indexed.path("errors").asBoolean());
+            assertEquals(200, node.post("/" + index + "/_flush", "").status());
+            JsonNode files = node.get("/" + index + "/_stats/segments?include_segment_file_sizes=true").json()
+                .path("indices").path(index).path("primaries").path("segments").path("file_sizes");
+            assertTrue(type + " " + files, files.has("vec"));
+            assertEquals(type + " " + files, type.equals("int8_hnsw"), files.has("veq"));
+        }
     }
 }

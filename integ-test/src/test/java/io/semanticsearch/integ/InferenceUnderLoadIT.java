@@ -37,8 +37,8 @@ public class InferenceUnderLoadIT {
     @BeforeClass
     public static void startNode() throws Exception {
         node = LocalNode.builder("under-load").plugin(LocalNode.pluginZip()).start();
-        node.put("/busy", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}");
-        node.post("/busy/_doc/seed?refresh=true", "{\"body\": \"rsync copies files to and from remote machines over ssh.\"}");
+        node.putOk("/busy", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}");
+        node.postOk("/busy/_doc/seed?refresh=true", "{\"body\": \"rsync copies files to and from remote machines over ssh.\"}");
     }
 
     @AfterClass
@@ -64,19 +64,26 @@ public class InferenceUnderLoadIT {
         assertFalse("the bulk was over before the test could search during it", bulkResponse.isDone());
         assertTrue("the ingest lane is busy with the bulk", pool("semantic_inference").path("active").asInt() >= 1);
         long searchLaneCalls = pool("semantic_search_inference").path("completed").asLong();
+        long misses = stats().path("query_cache").path("misses").asLong();
 
         LocalNode.Response search = node.post(
             "/busy/_search",
             "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy files to another computer " + System.nanoTime() + "\"}}}"
         );
+        // How far the bulk's embedding had come when the answer was back, by the node's own count of texts.
+        long embeddedAtAnswer = ingestTexts() - before;
         assertEquals(search.toString(), 200, search.status());
-        assertFalse("the search waited for the whole bulk", bulkResponse.isDone());
         assertEquals("its text was embedded on the search lane", searchLaneCalls + 1, pool("semantic_search_inference").path("completed").asLong());
+        assertEquals("a new text is one miss of the query cache", misses + 1, stats().path("query_cache").path("misses").asLong());
 
         LocalNode.Response done = bulkResponse.get(5, TimeUnit.MINUTES);
         assertFalse(done.body().substring(0, Math.min(300, done.body().length())), done.json().path("errors").asBoolean());
-        JsonNode cache = stats().path("query_cache");
-        assertTrue(cache.toString(), cache.path("misses").asLong() >= 1);
+        long bulkTexts = ingestTexts() - before;
+        assertTrue(
+            "the search was answered while the bulk was embedding (" + embeddedAtAnswer + " of its " + bulkTexts + " passages done), "
+                + "not after it",
+            embeddedAtAnswer < bulkTexts
+        );
     }
 
     @Test
@@ -229,8 +236,8 @@ public class InferenceUnderLoadIT {
     public void aRepeatedQueryTextComesFromTheCache() {
         // An index of its own: the other tests' bulks into [busy] may still be turning visible between its searches.
         assertEquals(200, node.put("/cached", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}").status());
-        node.post("/cached/_doc/rsync?refresh=true", "{\"body\": \"rsync copies files to and from remote machines over ssh.\"}");
-        node.post("/cached/_doc/cron?refresh=true", "{\"body\": \"cron runs scheduled jobs.\"}");
+        node.postOk("/cached/_doc/rsync?refresh=true", "{\"body\": \"rsync copies files to and from remote machines over ssh.\"}");
+        node.postOk("/cached/_doc/cron?refresh=true", "{\"body\": \"cron runs scheduled jobs.\"}");
         String query = "{\"_source\": false, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"secure file copy "
             + System.nanoTime() + "\"}}}";
         LocalNode.Response first = node.post("/cached/_search", query);

@@ -130,6 +130,26 @@ public final class LocalNode implements AutoCloseable {
         return send("POST", path, json);
     }
 
+    /** {@link #put} for a step the test builds on: anything but a 2xx answer fails the test there, with the answer. */
+    public Response putOk(String path, String json) {
+        return succeeded("PUT", path, put(path, json));
+    }
+
+    /** {@link #post} for a step the test builds on; a {@code _bulk} must also have no failed item. */
+    public Response postOk(String path, String json) {
+        return succeeded("POST", path, post(path, json));
+    }
+
+    private Response succeeded(String method, String path, Response response) {
+        if (response.status() / 100 != 2) {
+            throw new AssertionError(method + " " + path + " on node [" + name + "]: " + response);
+        }
+        if (path.contains("_bulk") && response.json().path("errors").asBoolean()) {
+            throw new AssertionError(method + " " + path + " on node [" + name + "] had failed items: " + response);
+        }
+        return response;
+    }
+
     /** One HTTP round trip; the body is parsed as JSON when it is JSON. */
     public Response send(String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(120));

@@ -96,13 +96,16 @@ public class NodeLossClusterIT {
         assertFalse("the bulk was over before the node could be killed", during.isDone());
         // Killed as a crash would, then started again on its data, while the bulk goes on.
         dataB.killAndRestart();
+        int beforeDuring = acknowledged.size();
         collect(during.get(3, TimeUnit.MINUTES).json(), acknowledged, failed);
+        int duringAcknowledged = acknowledged.size() - beforeDuring;
+        // Each copy of a shard the dead node held had a copy on a live node: most of the bulk lands all the same.
+        assertTrue("the bulk during the kill acknowledged " + duringAcknowledged + " of 300; failed: " + failed, duringAcknowledged >= 150);
         collect(manager.post("/kb/_bulk", bulk("after", 30)).json(), acknowledged, failed);
 
         JsonNode health = manager.get("/_cluster/health/kb?wait_for_status=green&wait_for_nodes=3&timeout=90s").json();
         assertFalse(health.toString(), health.path("timed_out").asBoolean());
-        manager.post("/kb/_refresh", "");
-        assertTrue("acknowledged " + acknowledged.size() + ", failed " + failed, acknowledged.size() >= 60);
+        manager.postOk("/kb/_refresh", "");
         JsonNode found = manager.post("/kb/_mget", "{\"ids\": " + JSON.valueToTree(acknowledged) + "}").json();
         List<String> lost = new ArrayList<>();
         for (JsonNode doc : found.path("docs")) {
@@ -111,8 +114,17 @@ public class NodeLossClusterIT {
             }
         }
         assertEquals("acknowledged documents lost with the node", List.of(), lost);
-        JsonNode hits = manager.post("/kb/_search", "{\"size\": 1, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"rotate the logs\"}}}").json();
-        assertEquals(hits.toString(), 1, hits.path("hits").path("hits").size());
+        // Every acknowledged document was stored with its passages, on whichever copy survived.
+        JsonNode embedded = manager.post("/kb/_count", "{\"query\": {\"bool\": {\"filter\": [{\"ids\": {\"values\": "
+            + JSON.valueToTree(acknowledged) + "}}, {\"nested\": {\"path\": \"body_semantic.passages\", "
+            + "\"query\": {\"exists\": {\"field\": \"body_semantic.passages.vector\"}}}}]}}}").json();
+        assertEquals(embedded.toString(), acknowledged.size(), embedded.path("count").asInt());
+        // And search by meaning finds a document by what it says, not any document.
+        assertEquals(201, manager.put("/kb/_doc/rsync?refresh=true", "{\"body\": \"Rsync copies files to and from remote machines "
+            + "over ssh, sending only the parts that changed.\"}").status());
+        JsonNode hits = manager.post("/kb/_search", "{\"size\": 1, \"query\": {\"semantic\": {\"field\": \"body\", "
+            + "\"query\": \"copy files to another computer\"}}}").json();
+        assertEquals(hits.toString(), "rsync", hits.path("hits").path("hits").path(0).path("_id").asText());
     }
 
     @Test
@@ -121,7 +133,7 @@ public class NodeLossClusterIT {
         assertEquals(cluster.toString(), "nl-data-a", cluster.path("models_not_loaded_on").path(0).asText());
         assertEquals(cluster.toString(), 0, cluster.path("models").path("all-minilm-l6-v2").path("missing_on").size());
         // A text query it coordinates is embedded on a node that loads models: the same hits as through that node.
-        manager.post("/kb/_bulk?refresh=true", bulk("query", 5));
+        manager.postOk("/kb/_bulk?refresh=true", bulk("query", 5));
         String query = "{\"size\": 3, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"which logs are kept for four weeks\"}}}";
         LocalNode.Response viaData = dataA.post("/kb/_search", query);
         assertEquals(viaData.toString(), 200, viaData.status());

@@ -159,4 +159,49 @@ public class QueryInputTrustIT {
             found.path("hits").path("hits").forEach(hit -> assertFalse(hit.toString(), hit.path("_id").asText().equals("blank")));
         }
     }
+
+    @Test
+    public void severalSemanticQueriesOnOneFieldEachBringTheirPassages() {
+        String both = "{\"query\": {\"bool\": {\"should\": ["
+            + "{\"semantic\": {\"field\": \"body\", \"query\": \"scan mail for viruses\"}},"
+            + "{\"semantic\": {\"field\": \"body\", \"query\": \"copy files to another computer\"}}]}}}";
+        JsonNode hits = ok(node.post("/text-minilm/_search", both)).path("hits").path("hits");
+        assertEquals(hits.toString(), 3, hits.size());
+        boolean first = false;
+        boolean second = false;
+        for (JsonNode hit : hits) {
+            first |= hit.path("inner_hits").path("body").path("hits").path("hits").size() > 0;
+            second |= hit.path("inner_hits").path("body_2").path("hits").path("hits").size() > 0;
+        }
+        assertTrue("each query's passages under a name of its own: " + hits, first && second);
+        // Named queries name their passages.
+        String named = both.replace("\"scan mail for viruses\"}", "\"scan mail for viruses\", \"_name\": \"virus\"}")
+            .replace("\"copy files to another computer\"}", "\"copy files to another computer\", \"_name\": \"copy\"}");
+        JsonNode namedHits = ok(node.post("/text-minilm/_search", named)).path("hits").path("hits");
+        JsonNode clamav = null;
+        for (JsonNode hit : namedHits) {
+            if (hit.path("_id").asText().equals("clamav")) {
+                clamav = hit;
+            }
+        }
+        assertTrue(namedHits.toString(), clamav != null && clamav.path("inner_hits").has("virus") && clamav.path("inner_hits").has("copy"));
+        assertTrue(clamav.toString(), clamav.path("matched_queries").toString().contains("virus"));
+    }
+
+    @Test
+    public void highlighterAndMapperParametersAreValidated() {
+        LocalNode.Response negative = node.post("/text-minilm/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"viruses\"}}, "
+            + "\"highlight\": {\"fields\": {\"body\": {\"type\": \"semantic_sentences\", \"number_of_fragments\": -1}}}}");
+        assertEquals(negative.toString(), 400, negative.status());
+        assertTrue(negative.toString(), negative.body().contains("[number_of_fragments] of [semantic_sentences] on [body] must be 0 or more, got [-1]"));
+        for (String parameter : new String[] { "doc_values", "store" }) {
+            LocalNode.Response mapping = node.put("/refused-" + parameter.replace('_', '-'), "{\"mappings\": {\"properties\": {\"v\": "
+                + "{\"type\": \"semantic_vector\", \"dims\": 3, \"" + parameter + "\": true}}}}");
+            assertEquals(mapping.toString(), 400, mapping.status());
+            assertTrue(mapping.toString(), mapping.body().contains("[semantic_vector] does not support [" + parameter + "]"));
+        }
+        LocalNode.Response huge = node.post("/text-minilm/_search", semantic("body", "\"query\": \"viruses\", \"k\": 30000000000"));
+        assertEquals(huge.toString(), 400, huge.status());
+        assertTrue(huge.toString(), huge.body().contains("[semantic] [k] must be an integer, got [30000000000]"));
+    }
 }

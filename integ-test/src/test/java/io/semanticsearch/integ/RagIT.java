@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -83,6 +84,9 @@ public class RagIT {
     private static ExecutorService llmThreads;
     /** What the fake LLM does next: "answer", "slow", "error" or "garbage". */
     private static volatile String llmMode = "answer";
+    // The slow mode: the server says it has the request, then holds it until the test lets it go.
+    private static volatile CountDownLatch llmReached = new CountDownLatch(1);
+    private static volatile CountDownLatch llmRelease = new CountDownLatch(1);
     private static final List<String> llmAuthorizations = new CopyOnWriteArrayList<>();
     private static final List<String> llmRequests = new CopyOnWriteArrayList<>();
 
@@ -113,6 +117,7 @@ public class RagIT {
             node.close();
         }
         if (llm != null) {
+            llmRelease.countDown();
             llm.stop(0);
             llmThreads.shutdownNow();
             llmThreads.awaitTermination(10, TimeUnit.SECONDS);
@@ -142,8 +147,9 @@ public class RagIT {
                 }
                 case "garbage" -> "<html>502 Bad Gateway</html>";
                 default -> {
+                    llmReached.countDown();
                     try {
-                        Thread.sleep(8_000);
+                        llmRelease.await(60, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -320,20 +326,21 @@ public class RagIT {
 
     @Test
     public void aRagRequestIsATaskThatCanBeCancelled() throws Exception {
-        llmMode = "slow"; // the LLM takes longer than the connector's 2 s timeout: the request lasts that long
+        // The LLM holds the request until released: the _rag task is running, waiting for it, when it is cancelled.
+        llmReached = new CountDownLatch(1);
+        llmRelease = new CountDownLatch(1);
+        llmMode = "slow";
         try {
             String request = "{\"question\": \"Where is the logrotate configuration?\", \"field\": \"passages\", \"generator\": \"fake\"}";
             CompletableFuture<LocalNode.Response> call = CompletableFuture.supplyAsync(() -> node.post("/kb-en/_rag", request));
+            assertTrue("the request never reached the LLM", llmReached.await(60, TimeUnit.SECONDS));
             JsonNode task = null;
-            for (int i = 0; i < 200 && task == null; i++) {
-                for (JsonNode n : node.get("/_tasks?detailed=true&actions=indices:data/read/semantic/rag").json().path("nodes")) {
-                    for (JsonNode t : n.path("tasks")) {
-                        task = t;
-                    }
+            for (JsonNode n : node.get("/_tasks?detailed=true&actions=indices:data/read/semantic/rag").json().path("nodes")) {
+                for (JsonNode t : n.path("tasks")) {
+                    task = t;
                 }
-                Thread.sleep(10);
             }
-            assertTrue("no _rag task appeared", task != null);
+            assertTrue("no _rag task while it waits for the LLM", task != null);
             assertTrue(task.toString(), task.path("cancellable").asBoolean());
             assertTrue(task.toString(), task.path("description").asText().contains("Where is the logrotate configuration?"));
             assertEquals(200, node.post("/_tasks/_cancel?actions=indices:data/read/semantic/rag", "").status());
@@ -341,6 +348,7 @@ public class RagIT {
             assertTrue(response.toString(), response.status() >= 400 && response.body().contains("cancelled"));
         } finally {
             llmMode = "answer";
+            llmRelease.countDown();
         }
     }
 
@@ -391,16 +399,22 @@ public class RagIT {
         assertTrue(user, user.contains("[1]\n```\n" + answered.path("citations").path(0).path("passage").asText() + "\n```"));
 
         List<String> bodies = new ArrayList<>();
-        for (Map.Entry<String, String> failure : Map.of("slow", "llm_timeout", "error", "llm_http_error", "garbage", "llm_bad_response").entrySet()) {
-            llmMode = failure.getKey();
-            LocalNode.Response response = node.post("/kb-en/_rag", request);
-            bodies.add(response.body());
-            assertEquals(response.toString(), 200, response.status());
-            JsonNode json = response.json();
-            assertTrue(response.body(), json.path("answer").isNull());
-            assertEquals(response.body(), failure.getValue(), json.path("error").path("type").asText());
-            assertFalse(response.body(), json.path("error").path("reason").asText().isEmpty());
-            assertTrue(response.body(), json.path("citations").size() > 0);
+        llmRelease = new CountDownLatch(1); // the slow answer is held past the connector's timeout, then let go
+        try {
+            for (Map.Entry<String, String> failure : Map.of("slow", "llm_timeout", "error", "llm_http_error", "garbage", "llm_bad_response").entrySet()) {
+                llmMode = failure.getKey();
+                LocalNode.Response response = node.post("/kb-en/_rag", request);
+                bodies.add(response.body());
+                assertEquals(response.toString(), 200, response.status());
+                JsonNode json = response.json();
+                assertTrue(response.body(), json.path("answer").isNull());
+                assertEquals(response.body(), failure.getValue(), json.path("error").path("type").asText());
+                assertFalse(response.body(), json.path("error").path("reason").asText().isEmpty());
+                assertTrue(response.body(), json.path("citations").size() > 0);
+            }
+        } finally {
+            llmMode = "answer";
+            llmRelease.countDown();
         }
         for (String body : bodies) {
             assertFalse("the API key leaked into a response: " + body, body.contains(KEY));
