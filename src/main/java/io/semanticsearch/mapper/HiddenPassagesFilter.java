@@ -1,8 +1,11 @@
 package io.semanticsearch.mapper;
 
 import org.opensearch.action.ActionRequest;
+import org.opensearch.action.DocWriteRequest;
 import org.opensearch.action.admin.indices.mapping.get.GetMappingsAction;
 import org.opensearch.action.admin.indices.mapping.get.GetMappingsResponse;
+import org.opensearch.action.bulk.BulkAction;
+import org.opensearch.action.bulk.BulkRequest;
 import org.opensearch.action.explain.ExplainAction;
 import org.opensearch.action.explain.ExplainRequest;
 import org.opensearch.action.fieldcaps.FieldCapabilities;
@@ -30,12 +33,15 @@ import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.tasks.TaskId;
 import org.opensearch.index.reindex.ReindexAction;
 import org.opensearch.index.reindex.UpdateByQueryAction;
+import org.opensearch.search.aggregations.AggregationBuilder;
+import org.opensearch.search.aggregations.metrics.TopHitsAggregationBuilder;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.search.fetch.subphase.FetchSourceContext;
 import org.opensearch.tasks.Task;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -125,6 +131,14 @@ public final class HiddenPassagesFilter implements ActionFilter {
                 ExplainRequest explain = (ExplainRequest) request;
                 explain.fetchSourceContext(hide(explain.fetchSourceContext(), internalPaths(explain.index())));
             }
+            case BulkAction.NAME -> {
+                // An update inside a bulk answers with its source when asked (_source on the bulk or the item).
+                for (DocWriteRequest<?> item : ((BulkRequest) request).requests()) {
+                    if (item instanceof UpdateRequest update && update.fetchSource() != null) {
+                        update.fetchSource(hide(update.fetchSource(), internalPaths(update.index())));
+                    }
+                }
+            }
             case UpdateAction.NAME -> {
                 UpdateRequest update = (UpdateRequest) request;
                 if (update.fetchSource() != null) {
@@ -186,7 +200,20 @@ public final class HiddenPassagesFilter implements ActionFilter {
         }
         SearchSourceBuilder source = search.source() == null ? new SearchSourceBuilder() : search.source();
         source.fetchSource(hide(source.fetchSource(), internal));
+        if (source.aggregations() != null) {
+            hideInTopHits(source.aggregations().getAggregatorFactories(), internal);
+        }
         search.source(source);
+    }
+
+    /** {@code top_hits} fetch documents of their own, at any depth of the aggregation tree. */
+    static void hideInTopHits(Collection<AggregationBuilder> aggregations, List<String> internal) {
+        for (AggregationBuilder aggregation : aggregations) {
+            if (aggregation instanceof TopHitsAggregationBuilder topHits) {
+                topHits.fetchSource(hide(topHits.fetchSource(), internal));
+            }
+            hideInTopHits(aggregation.getSubAggregations(), internal);
+        }
     }
 
     /** {@code fetch} with {@code internal} added to its excludes, unless it fetches no source or names them. */

@@ -42,6 +42,19 @@ public class HiddenPassagesFilterTests extends OpenSearchTestCase {
         assertNotSame(prefix, HiddenPassagesFilter.hide(prefix, INTERNAL));
     }
 
+    public void testTopHitsAtAnyDepthLeaveThePassagesOut() {
+        org.opensearch.search.aggregations.metrics.TopHitsAggregationBuilder top =
+            new org.opensearch.search.aggregations.metrics.TopHitsAggregationBuilder("top");
+        org.opensearch.search.aggregations.metrics.TopHitsAggregationBuilder named =
+            new org.opensearch.search.aggregations.metrics.TopHitsAggregationBuilder("named").fetchSource(new String[] { "body_semantic" }, null);
+        org.opensearch.search.aggregations.bucket.terms.TermsAggregationBuilder terms =
+            new org.opensearch.search.aggregations.bucket.terms.TermsAggregationBuilder("by_tag").field("tag").subAggregation(top).subAggregation(named);
+        HiddenPassagesFilter.hideInTopHits(List.of(terms), INTERNAL);
+        assertEquals(Map.of("body", "text", "tag", "t", "meta", Map.of("summary", "s")), kept(top.fetchSource()));
+        assertArrayEquals("asked for by name: shown", new String[] { "body_semantic" }, named.fetchSource().includes());
+        assertEquals(0, named.fetchSource().excludes().length);
+    }
+
     private static Map<String, Object> kept(FetchSourceContext context) {
         return context.getFilter().apply(DOCUMENT);
     }

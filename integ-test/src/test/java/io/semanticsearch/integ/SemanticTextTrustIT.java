@@ -94,6 +94,19 @@ public class SemanticTextTrustIT {
         assertEquals(explain.toString(), sent, keys(explain.path("get").path("_source")));
         JsonNode updated = ok(node.post("/reads/_update/logrotate?_source=true&refresh=true", "{\"doc\": {\"tag\": \"admin\"}}"));
         assertEquals(updated.toString(), sent, keys(updated.path("get").path("_source")));
+        // The same inside _bulk, and the documents of a top_hits aggregation at any depth.
+        JsonNode bulkUpdate = ok(node.post("/reads/_bulk?_source=true&refresh=true", "{\"update\": {\"_id\": \"logrotate\"}}\n"
+            + "{\"doc\": {\"tag\": \"ops\"}}\n"));
+        assertEquals(bulkUpdate.toString(), sent, keys(bulkUpdate.path("items").path(0).path("update").path("get").path("_source")));
+        JsonNode aggs = ok(node.post("/reads/_search", "{\"size\": 0, \"aggs\": {\"tags\": {\"terms\": {\"field\": \"tag\"}, "
+            + "\"aggs\": {\"top\": {\"top_hits\": {\"size\": 1}}}}, \"best\": {\"top_hits\": {\"size\": 3}}}}")).path("aggregations");
+        assertTrue(aggs.toString(), aggs.path("best").path("hits").path("hits").size() == 3);
+        for (JsonNode hit : aggs.path("best").path("hits").path("hits")) {
+            assertEquals(hit.toString(), sent, keys(hit.path("_source")));
+        }
+        for (JsonNode bucket : aggs.path("tags").path("buckets")) {
+            assertEquals(bucket.toString(), sent, keys(bucket.path("top").path("hits").path("hits").path(0).path("_source")));
+        }
 
         // Asked for by name, the raw passages are there, without being asked for by a pattern.
         JsonNode raw = ok(node.get("/reads/_doc/rsync?_source_includes=body_semantic"));
