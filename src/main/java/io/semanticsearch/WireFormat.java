@@ -13,8 +13,11 @@ import java.io.IOException;
  */
 public final class WireFormat {
 
-    /** 1: the first versioned format (plugin 0.1.0). 2: {@code _rag}'s answer carries its answer model. */
-    public static final int CURRENT = 2;
+    /**
+     * 1: the first versioned format (plugin 0.1.0). 2: {@code _rag}'s answer carries its answer model. 3: a node's
+     * models carry their default chunking.
+     */
+    public static final int CURRENT = 3;
 
     private WireFormat() {}
 

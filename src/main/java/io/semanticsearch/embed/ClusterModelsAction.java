@@ -38,10 +38,28 @@ public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Re
 
 
 
-    /** One model folder of one node: its name, and for a loaded model its dims and fingerprint. */
-    public record Model(String name, boolean loaded, int dims, @Nullable String fingerprint) implements Writeable {
-        static Model readFrom(StreamInput in) throws IOException {
-            return new Model(in.readString(), in.readBoolean(), in.readVInt(), in.readOptionalString());
+    /**
+     * One model folder of one node: its name, and for a loaded model its dims, fingerprint and default chunking (null
+     * from a node of wire format 2, which did not send it: {@link ModelConfig.Chunking#DEFAULT} then, as it was).
+     */
+    public record Model(String name, boolean loaded, int dims, @Nullable String fingerprint, @Nullable ModelConfig.Chunking chunking)
+        implements
+            Writeable {
+
+        public Model(String name, boolean loaded, int dims, @Nullable String fingerprint) {
+            this(name, loaded, dims, fingerprint, loaded ? ModelConfig.Chunking.DEFAULT : null);
+        }
+
+        static Model readFrom(StreamInput in, int wireFormat) throws IOException {
+            String name = in.readString();
+            boolean loaded = in.readBoolean();
+            int dims = in.readVInt();
+            String fingerprint = in.readOptionalString();
+            ModelConfig.Chunking chunking = null;
+            if (wireFormat >= 3 && in.readBoolean()) {
+                chunking = new ModelConfig.Chunking(in.readVInt(), in.readVInt());
+            }
+            return new Model(name, loaded, dims, fingerprint, chunking);
         }
 
         @Override
@@ -50,6 +68,11 @@ public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Re
             out.writeBoolean(loaded);
             out.writeVInt(dims);
             out.writeOptionalString(fingerprint);
+            out.writeBoolean(chunking != null);
+            if (chunking != null) {
+                out.writeVInt(chunking.maxTokens());
+                out.writeVInt(chunking.overlapTokens());
+            }
         }
     }
 
@@ -70,8 +93,8 @@ public final class ClusterModelsAction extends ActionType<ClusterModelsAction.Re
 
         public NodeResponse(StreamInput in) throws IOException {
             super(in);
-            WireFormat.readHeader(in, NAME + " answer");
-            models = in.readList(Model::readFrom);
+            int wireFormat = WireFormat.readHeader(in, NAME + " answer");
+            models = in.readList(stream -> Model.readFrom(stream, wireFormat));
             loadsModels = in.readBoolean();
         }
 

@@ -44,7 +44,7 @@ public class TransportClusterModelsAction extends ModelNodesTransportAction<
         for (ModelRegistry.ModelStatus status : registry.statuses()) {
             if (status.loaded()) {
                 EmbeddingModel model = registry.get(status.name());
-                models.add(new ClusterModelsAction.Model(status.name(), true, model.config().dims(), model.fingerprint()));
+                models.add(new ClusterModelsAction.Model(status.name(), true, model.config().dims(), model.fingerprint(), model.config().chunking()));
             } else {
                 models.add(new ClusterModelsAction.Model(status.name(), false, 0, null));
             }

@@ -129,9 +129,10 @@ public final class SemanticTextMappings implements MappingTransformer {
                     + name + "] makes vectors of [" + model.dims() + "] dims; leave [dims] out"
             );
         }
+        TextChunking defaults = model.chunking() == null ? TextChunking.DEFAULT : TextChunking.of(model.chunking());
         TextChunking chunking = field.definition().containsKey("chunking")
-            ? TextChunking.parse(field.definition().get("chunking"))
-            : TextChunking.DEFAULT;
+            ? TextChunking.parse(field.definition().get("chunking"), defaults)
+            : defaults;
         field.definition().put("dims", model.dims());
         field.definition().put("model_fingerprint", model.fingerprint());
         field.definition().put("chunking", chunking.toMap());
@@ -370,7 +371,8 @@ public final class SemanticTextMappings implements MappingTransformer {
                     + model.name() + "] makes vectors of [" + model.dims() + "] dims; leave [dims] out"
             );
         }
-        TextChunking chunking = definition.containsKey("chunking") ? TextChunking.parse(definition.get("chunking")) : TextChunking.DEFAULT;
+        TextChunking defaults = TextChunking.of(model.config().chunking());
+        TextChunking chunking = definition.containsKey("chunking") ? TextChunking.parse(definition.get("chunking"), defaults) : defaults;
         int limit = model.textTokenLimit(InputType.PASSAGE);
         if (chunking.enabled() && chunking.maxTokens() > limit) {
             if (definition.containsKey("chunking")) {

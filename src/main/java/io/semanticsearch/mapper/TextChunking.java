@@ -1,5 +1,7 @@
 package io.semanticsearch.mapper;
 
+import io.semanticsearch.embed.ModelConfig;
+
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.index.mapper.MapperParsingException;
 
@@ -18,15 +20,28 @@ public record TextChunking(boolean enabled, int maxTokens, int overlapTokens) {
     /** One passage per string value: {@code "chunking": false}. */
     public static final TextChunking NONE = new TextChunking(false, 0, 0);
     /**
-     * 200 tokens with 40 repeated: the sample corpus's pipelines use it, and every retrieval figure of
-     * docs/benchmarks.md was measured with it. Short enough that a match points at a paragraph, long enough to hold one.
+     * The chunking of a mapping that recorded none, and of a model whose {@code model.json} names none: 200 tokens with
+     * 40 repeated. Short enough that a match points at a paragraph, long enough to hold one.
      */
-    public static final TextChunking DEFAULT = new TextChunking(true, 200, 40);
+    public static final TextChunking DEFAULT = of(ModelConfig.Chunking.DEFAULT);
 
-    /** Parses {@code false}, {@code true} (the defaults), or {@code {"max_tokens": n, "overlap_tokens": m}}. */
+    /** A model's default chunking ({@code chunking} of its {@code model.json}). */
+    public static TextChunking of(ModelConfig.Chunking chunking) {
+        return new TextChunking(true, chunking.maxTokens(), chunking.overlapTokens());
+    }
+
+    /** Parses {@code false}, {@code true} ({@link #DEFAULT}), or {@code {"max_tokens": n, "overlap_tokens": m}}. */
     public static TextChunking parse(Object node) {
+        return parse(node, DEFAULT);
+    }
+
+    /**
+     * Parses {@code false}, {@code true} ({@code defaults}), or {@code {"max_tokens": n, "overlap_tokens": m}}, each
+     * left out taken from {@code defaults}.
+     */
+    public static TextChunking parse(Object node, TextChunking defaults) {
         if (node instanceof Boolean enabled) {
-            return enabled ? DEFAULT : NONE;
+            return enabled ? defaults : NONE;
         }
         if (node instanceof Map<?, ?> == false) {
             throw new MapperParsingException(
@@ -35,8 +50,8 @@ public record TextChunking(boolean enabled, int maxTokens, int overlapTokens) {
         }
         Map<String, Object> options = new HashMap<>();
         ((Map<?, ?>) node).forEach((k, v) -> options.put(String.valueOf(k), v));
-        int maxTokens = integer("max_tokens", options.remove("max_tokens"), DEFAULT.maxTokens);
-        int overlapTokens = integer("overlap_tokens", options.remove("overlap_tokens"), Math.min(DEFAULT.overlapTokens, maxTokens / 5));
+        int maxTokens = integer("max_tokens", options.remove("max_tokens"), defaults.maxTokens);
+        int overlapTokens = integer("overlap_tokens", options.remove("overlap_tokens"), Math.min(defaults.overlapTokens, maxTokens / 5));
         if (options.isEmpty() == false) {
             throw new MapperParsingException(
                 "[chunking] does not support " + new TreeSet<>(options.keySet()) + "; it takes [max_tokens, overlap_tokens]"

@@ -24,6 +24,30 @@ public class ClusterModelsActionTests extends OpenSearchTestCase {
         return new ClusterModelsAction.Model(name, true, 384, fingerprint);
     }
 
+    public void testAModelsChunkingTravelsAndAnOlderNodeMeansTheDefault() throws IOException {
+        ClusterModelsAction.Model custom = new ClusterModelsAction.Model("m", true, 384, "f1", new ModelConfig.Chunking(120, 20));
+        DiscoveryNode node = new DiscoveryNode("a", "a", buildNewFakeTransportAddress(), Map.of(), Set.of(), Version.CURRENT);
+        try (org.opensearch.common.io.stream.BytesStreamOutput out = new org.opensearch.common.io.stream.BytesStreamOutput()) {
+            new ClusterModelsAction.NodeResponse(node, List.of(custom)).writeTo(out);
+            ClusterModelsAction.NodeResponse read = new ClusterModelsAction.NodeResponse(out.bytes().streamInput());
+            assertEquals(List.of(custom), read.models());
+        }
+        // What a node of wire format 2 sends: no chunking, which meant the default.
+        try (org.opensearch.common.io.stream.BytesStreamOutput out = new org.opensearch.common.io.stream.BytesStreamOutput()) {
+            node.writeTo(out);
+            out.writeVInt(2);
+            out.writeVInt(1);
+            out.writeString("m");
+            out.writeBoolean(true);
+            out.writeVInt(384);
+            out.writeOptionalString("f1");
+            out.writeBoolean(true);
+            ClusterModelsAction.Model read = new ClusterModelsAction.NodeResponse(out.bytes().streamInput()).models().get(0);
+            assertNull(read.chunking());
+            assertEquals("f1", read.fingerprint());
+        }
+    }
+
     public void testNodesThatAgreeAreConsistent() {
         ClusterModelsAction.Response response = new ClusterModelsAction.Response(
             new ClusterName("c"),

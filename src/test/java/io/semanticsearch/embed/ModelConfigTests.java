@@ -76,6 +76,24 @@ public class ModelConfigTests extends OpenSearchTestCase {
         assertEquals("unknown", config.license());
         assertNull(config.quantizedFrom());
         assertFalse(config.isDefault());
+        assertEquals(new ModelConfig.Chunking(200, 40), config.chunking());
+    }
+
+    public void testChunkingIsMeasuredPerModelAndMustFitIt() throws IOException {
+        for (String model : List.of(MINILM, ModelFixtures.MINILM_INT8, ModelFixtures.BGE)) {
+            assertEquals(model, new ModelConfig.Chunking(200, 40), ModelConfig.load(ModelFixtures.bundledConfig(model)).chunking());
+        }
+        Path file = write("{\"name\": \"tiny\", \"dims\": 8, \"pooling\": \"cls\", \"max_tokens\": 64, "
+            + "\"chunking\": {\"max_tokens\": 48, \"overlap_tokens\": 8}}");
+        assertEquals(new ModelConfig.Chunking(48, 8), ModelConfig.load(file).chunking());
+        assertInvalid(json -> json.putObject("chunking").put("max_tokens", 255).put("overlap_tokens", 0),
+            "[chunking] [max_tokens] must be between 1 and [max_tokens] - 2 = 254 in %s, got [255]");
+        assertInvalid(json -> json.putObject("chunking").put("max_tokens", 100).put("overlap_tokens", 100),
+            "[chunking] [overlap_tokens] must be at least 0 and less than [max_tokens] 100 in %s, got [100]");
+        assertInvalid(json -> json.putObject("chunking").put("max_tokens", 100),
+            "[chunking] must be {\"max_tokens\": n, \"overlap_tokens\": m} with integers in %s, got [{\"max_tokens\":100}]");
+        assertInvalid(json -> json.put("chunking", true),
+            "[chunking] must be {\"max_tokens\": n, \"overlap_tokens\": m} with integers in %s, got [true]");
     }
 
     public void testMissingField() throws IOException {
@@ -135,7 +153,7 @@ public class ModelConfigTests extends OpenSearchTestCase {
         assertInvalid(
             json -> json.put("dimension", 384),
             "unknown key [dimension] in %s; remove it or use one of "
-                + "[default, description, dims, languages, license, max_tokens, name, normalize, passage_prefix, pooling, quantized_from, query_prefix]"
+                + "[chunking, default, description, dims, languages, license, max_tokens, name, normalize, passage_prefix, pooling, quantized_from, query_prefix]"
         );
     }
 
