@@ -133,9 +133,17 @@ public class SemanticSearchPlugin extends Plugin
 
     @Override
     public Settings additionalSettings() {
-        // Tells the other nodes whether this one embeds: a node that loads no models sends query texts to one that does.
+        // Tells the other nodes whether this one embeds, and with which models: a node without a model sends query texts
+        // to one that has it, and names those nodes when it cannot.
+        boolean loads = SemanticSettings.MODELS_LOAD.get(settings);
+        List<String> names = List.of();
+        if (loads && settings.get(Environment.PATH_HOME_SETTING.getKey()) != null) {
+            Environment environment = new Environment(settings, null);
+            names = ModelRegistry.declaredNames(ModelRegistry.standardRoots(environment.pluginsDir().resolve(NAME), environment.configDir()));
+        }
         return Settings.builder()
-            .put("node.attr." + NodesWithModels.ATTRIBUTE, SemanticSettings.MODELS_LOAD.get(settings))
+            .put("node.attr." + NodesWithModels.ATTRIBUTE, loads)
+            .put("node.attr." + NodesWithModels.MODELS_ATTRIBUTE, String.join(",", names))
             .build();
     }
 
@@ -315,7 +323,10 @@ public class SemanticSearchPlugin extends Plugin
                 parameters.client,
                 Node.NODE_NAME_SETTING.get(parameters.env.settings()),
                 SemanticSettings.MAX_TEXT_CHARS.get(settings),
-                SemanticSettings.MAX_PASSAGES.get(settings)
+                SemanticSettings.MAX_PASSAGES.get(settings),
+                model -> parameters.ingestService == null
+                    ? List.of()
+                    : NodesWithModels.namesHolding(parameters.ingestService.getClusterService().state().nodes(), model)
             )
         );
     }

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import static java.util.stream.Collectors.toSet;
@@ -89,6 +90,25 @@ public final class ModelRegistry implements Closeable {
             new Root(pluginDir.resolve("models"), Source.BUNDLED),
             new Root(configDir.resolve("opensearch-semantic").resolve("models"), Source.CUSTOM)
         );
+    }
+
+    /**
+     * The names the model folders under the roots give in their {@code model.json}, without loading any model: what a
+     * node publishes at start ({@link NodesWithModels#MODELS_ATTRIBUTE}). A folder whose {@code model.json} cannot be
+     * read names nothing.
+     */
+    public static List<String> declaredNames(List<Root> roots) {
+        Set<String> names = new TreeSet<>();
+        for (Root root : roots) {
+            for (Path folder : modelFolders(root)) {
+                try {
+                    names.add(ModelConfig.load(folder.resolve(ModelConfig.FILE_NAME)).name());
+                } catch (IOException | RuntimeException e) {
+                    // reported when the registry loads the folder
+                }
+            }
+        }
+        return List.copyOf(names);
     }
 
     /**

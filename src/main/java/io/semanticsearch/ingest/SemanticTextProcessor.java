@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Embeds the {@code semantic_text} fields of the documents of one index, in the system ingest pipeline that OpenSearch
@@ -35,7 +36,7 @@ public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor
      * @param embedder    null when this node cannot embed it
      * @param unavailable why not (model missing, other files under its name), then
      */
-    record Target(String path, @Nullable TextEmbedder embedder, @Nullable String unavailable) {
+    record Target(String path, @Nullable TextEmbedder embedder, @Nullable Supplier<String> unavailable) {
         String semanticPath() {
             return path + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
         }
@@ -99,7 +100,7 @@ public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor
                 }
                 if (target.embedder() == null) {
                     // As the query side answers the same node problem: a 400 that names the node, the model and the fix.
-                    throw new IllegalArgumentException(target.unavailable());
+                    throw new IllegalArgumentException(target.unavailable().get());
                 }
                 EmbedField field = new EmbedField(
                     target.path(),

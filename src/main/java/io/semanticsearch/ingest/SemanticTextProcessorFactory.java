@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -31,13 +32,27 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
     private final Client client;
     private final String nodeName;
     private final DocumentEmbedder.Limits limits;
+    private final Function<String, List<String>> nodesHolding;
 
     public SemanticTextProcessorFactory(Supplier<EmbeddingService> embeddings, Client client, String nodeName, int maxChars, int maxPassages) {
+        this(embeddings, client, nodeName, maxChars, maxPassages, model -> List.of());
+    }
+
+    /** @param nodesHolding the names of the nodes that hold a model, for the error of a node that does not */
+    public SemanticTextProcessorFactory(
+        Supplier<EmbeddingService> embeddings,
+        Client client,
+        String nodeName,
+        int maxChars,
+        int maxPassages,
+        Function<String, List<String>> nodesHolding
+    ) {
         super(SemanticTextProcessor.TYPE);
         this.embeddings = embeddings;
         this.client = client;
         this.nodeName = nodeName;
         this.limits = new DocumentEmbedder.Limits(maxChars, maxPassages);
+        this.nodesHolding = nodesHolding;
     }
 
     @Override
@@ -79,6 +94,11 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
         }
     }
 
+    private String loadedOn(String model) {
+        List<String> nodes = nodesHolding.apply(model);
+        return nodes.isEmpty() ? "" : " (nodes that have it: " + nodes + ")";
+    }
+
     private SemanticTextProcessor.Target target(EmbeddingService service, String path, Map<String, Object> definition) {
         String modelName = String.valueOf(definition.get("model"));
         Object recorded = definition.get("model_fingerprint");
@@ -87,20 +107,15 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
         try {
             model = service.model(modelName);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            return new SemanticTextProcessor.Target(
-                path,
-                null,
-                where + e.getMessage() + "; install model [" + modelName + "] on every node that runs ingest"
-            );
+            String missing = where + e.getMessage() + "; install model [" + modelName + "] on every node that runs ingest";
+            // Which nodes have it is read when a document needs it, not while the pipeline is built.
+            return new SemanticTextProcessor.Target(path, null, () -> missing + loadedOn(modelName));
         }
         try {
             new ModelIdentity(modelName, null, recorded == null ? null : recorded.toString()).requireSameFiles(model, nodeName);
         } catch (IllegalArgumentException e) {
-            return new SemanticTextProcessor.Target(
-                path,
-                null,
-                "cannot embed [" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "]: " + e.getMessage()
-            );
+            String otherFiles = "cannot embed [" + SemanticTextFieldMapper.CONTENT_TYPE + "] field [" + path + "]: " + e.getMessage();
+            return new SemanticTextProcessor.Target(path, null, () -> otherFiles);
         }
         TextChunking chunking = definition.containsKey("chunking") ? TextChunking.parse(definition.get("chunking")) : TextChunking.DEFAULT;
         PassageChunker chunker = chunking.enabled()

@@ -82,6 +82,18 @@ public final class QueryEmbedder {
         return models;
     }
 
+    /**
+     * Whether this node embeds the query text for {@code field} itself: it loads models, among them the field's. One
+     * that does not sends the text to a node that has the model.
+     */
+    boolean embedsHere(String field, String requested, QueryRewriteContext context) {
+        if (loadsModels() == false) {
+            return false;
+        }
+        String name = models.wanted(field, requested, context).name();
+        return name == null || QueryModels.NO_MODEL.equals(name) || embeddings.registry().modelNames().contains(name);
+    }
+
     /** Whether this node embeds query texts itself; one that loads no models sends them to a node that does. */
     boolean loadsModels() {
         return embeddings.registry().loadsModels();
@@ -131,7 +143,9 @@ public final class QueryEmbedder {
     ) {
         DiscoveryNode target;
         try {
-            target = NodesWithModels.target(clusterService, texts.hashCode(), failurePrefix);
+            target = model.name() == null || QueryModels.NO_MODEL.equals(model.name())
+                ? NodesWithModels.target(clusterService, texts.hashCode(), failurePrefix)
+                : NodesWithModels.targetFor(clusterService, model.name(), texts.hashCode(), failurePrefix);
         } catch (IllegalArgumentException e) {
             listener.onFailure(e);
             return;

@@ -404,7 +404,7 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         }
         if (text != null) {
             QueryEmbedder queryEmbedder = embedder();
-            if (queryEmbedder.loadsModels() == false) {
+            if (queryEmbedder.embedsHere(field, model, context) == false) {
                 return textEmbeddedElsewhere(queryEmbedder, context);
             }
             EmbeddingModel embeddingModel = queryEmbedder.modelFor(field, model, context);

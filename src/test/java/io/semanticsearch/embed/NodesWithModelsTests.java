@@ -39,6 +39,25 @@ public class NodesWithModelsTests extends OpenSearchTestCase {
         assertNull(NodesWithModels.pick(DiscoveryNodes.builder().add(node("without", "false")).build(), 7));
     }
 
+    public void testANamedModelIsSentOnlyWhereItIs() {
+        DiscoveryNodes nodes = DiscoveryNodes.builder()
+            .add(withModels("a", "all-minilm-l6-v2,only-a"))
+            .add(withModels("b", "all-minilm-l6-v2"))
+            .add(node("none", "false"))
+            .build();
+        for (int key = -20; key < 20; key++) {
+            assertEquals("a", NodesWithModels.pick(nodes, key, "only-a").getId());
+        }
+        assertEquals(java.util.List.of("a", "b"), NodesWithModels.namesHolding(nodes, "all-minilm-l6-v2"));
+        assertEquals(java.util.List.of(), NodesWithModels.namesHolding(nodes, "no-such-model"));
+        assertNull(NodesWithModels.pick(nodes, 3, "no-such-model"));
+    }
+
+    private static DiscoveryNode withModels(String id, String models) {
+        Map<String, String> attributes = Map.of(NodesWithModels.ATTRIBUTE, "true", NodesWithModels.MODELS_ATTRIBUTE, models);
+        return new DiscoveryNode(id, id, buildNewFakeTransportAddress(), attributes, Set.of(DiscoveryNodeRole.DATA_ROLE), Version.CURRENT);
+    }
+
     private static DiscoveryNode node(String id, String loadsModels) {
         Map<String, String> attributes = loadsModels == null ? Map.of() : Map.of(NodesWithModels.ATTRIBUTE, loadsModels);
         return new DiscoveryNode(id, buildNewFakeTransportAddress(), attributes, Set.of(DiscoveryNodeRole.DATA_ROLE), Version.CURRENT);

@@ -152,5 +152,17 @@ public class ModelIdentityClusterIT {
         LocalNode.Response throughB = b.post("/kb-only-a/_doc/on-b", doc);
         assertEquals(throughB.toString(), 400, throughB.status());
         assertTrue(throughB.body(), throughB.body().contains("node [mi-b]") && throughB.body().contains("install model [only-a]"));
+        assertTrue("it names where the model is: " + throughB.body(), throughB.body().contains("nodes that have it: [mi-a]"));
+    }
+
+    @Test
+    public void aQueryThroughTheNodeWithoutTheModelIsEmbeddedWhereTheModelIs() {
+        a.postOk("/kb-only-a/_doc/rsync?refresh=true", "{\"body\": \"Rsync copies files to and from remote machines over ssh.\"}");
+        a.postOk("/kb-only-a/_doc/cron?refresh=true", "{\"body\": \"Cron runs commands at scheduled times.\"}");
+        String query = "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy files to another computer\"}}}";
+        JsonNode viaA = a.postOk("/kb-only-a/_search", query).json().path("hits").path("hits");
+        JsonNode viaB = b.postOk("/kb-only-a/_search", query).json().path("hits").path("hits");
+        assertEquals(viaB.toString(), "rsync", viaB.path(0).path("_id").asText());
+        assertEquals("the same vector, from the node that has the model", viaA.path(0).path("_score"), viaB.path(0).path("_score"));
     }
 }
