@@ -43,8 +43,8 @@ import io.semanticsearch.rest.PluginInfoAction;
 import io.semanticsearch.rest.RestEmbedAction;
 import io.semanticsearch.rest.RestModelsAction;
 import io.semanticsearch.rest.RestPluginInfoAction;
-import io.semanticsearch.rest.RestRagAction;
 import io.semanticsearch.rest.RestQueryCacheClearAction;
+import io.semanticsearch.rest.RestRagAction;
 import io.semanticsearch.rest.RestStatsAction;
 
 import org.opensearch.action.ActionRequest;

@@ -1,8 +1,8 @@
 package io.semanticsearch.highlight;
 
-import io.semanticsearch.rag.MaximalMarginalRelevance;
-import io.semanticsearch.rag.SentenceSplitter;
-import io.semanticsearch.rag.SentenceSplitter.Sentence;
+import io.semanticsearch.ranking.MaximalMarginalRelevance;
+import io.semanticsearch.ranking.SentenceSplitter.Sentence;
+import io.semanticsearch.ranking.SentenceSplitter;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -3,7 +3,7 @@ package io.semanticsearch.highlight;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import io.semanticsearch.mapper.SemanticVectorFieldType;
 import io.semanticsearch.query.QueryVectors;
-import io.semanticsearch.rag.SentenceSplitter.Sentence;
+import io.semanticsearch.ranking.SentenceSplitter.Sentence;
 
 import org.opensearch.common.document.DocumentField;
 import org.opensearch.core.common.text.Text;

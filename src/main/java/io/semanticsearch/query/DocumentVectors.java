@@ -1,7 +1,7 @@
 package io.semanticsearch.query;
 
-import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
+import io.semanticsearch.mapper.SemanticTextFieldMapper;
 
 import org.opensearch.common.xcontent.support.XContentMapValues;
 

@@ -1,7 +1,7 @@
 package io.semanticsearch.query;
 
 import io.semanticsearch.JsonTypeNames;
-import io.semanticsearch.rag.Fusion;
+import io.semanticsearch.ranking.Fusion;
 
 import org.opensearch.common.Nullable;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -100,7 +100,7 @@ public record HybridOptions(@Nullable String textField, Fusion fusion, @Nullable
         Fusion.Method method = in.readEnum(Fusion.Method.class);
         int rankConstant = in.readVInt();
         double weight = in.readDouble();
-        return new Fusion(method, rankConstant, weight, in.readEnum(io.semanticsearch.rag.LinearFusion.Normalizer.class));
+        return new Fusion(method, rankConstant, weight, in.readEnum(io.semanticsearch.ranking.LinearFusion.Normalizer.class));
     }
 
     @Override

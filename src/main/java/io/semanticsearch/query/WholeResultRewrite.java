@@ -2,10 +2,10 @@ package io.semanticsearch.query;
 
 import io.semanticsearch.query.FusedHitsQueryBuilder.Hit;
 import io.semanticsearch.query.FusedHitsQueryBuilder.Side;
-import io.semanticsearch.rag.Fusion;
+import io.semanticsearch.ranking.Fusion;
 import io.semanticsearch.ranking.LexicalText;
-import io.semanticsearch.rag.MaximalMarginalRelevance;
-import io.semanticsearch.rag.ReciprocalRankFusion.Fused;
+import io.semanticsearch.ranking.MaximalMarginalRelevance;
+import io.semanticsearch.ranking.ReciprocalRankFusion.Fused;
 
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.action.search.MultiSearchRequest;

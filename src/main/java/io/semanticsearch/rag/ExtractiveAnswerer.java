@@ -3,7 +3,9 @@ package io.semanticsearch.rag;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.InputType;
-import io.semanticsearch.rag.SentenceSplitter.Sentence;
+import io.semanticsearch.ranking.MaximalMarginalRelevance;
+import io.semanticsearch.ranking.SentenceSplitter.Sentence;
+import io.semanticsearch.ranking.SentenceSplitter;
 
 import org.opensearch.core.action.ActionListener;
 

@@ -1,7 +1,7 @@
 package io.semanticsearch.rag;
 
-import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
+import io.semanticsearch.mapper.SemanticTextFieldMapper;
 
 import org.opensearch.action.admin.indices.mapping.get.GetFieldMappingsResponse.FieldMappingMetadata;
 

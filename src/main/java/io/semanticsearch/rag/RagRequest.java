@@ -1,6 +1,8 @@
 package io.semanticsearch.rag;
 
+import io.semanticsearch.BodyValues;
 import io.semanticsearch.JsonTypeNames;
+import io.semanticsearch.ranking.Fusion;
 
 import org.opensearch.common.xcontent.XContentFactory;
 import org.opensearch.common.xcontent.XContentType;
@@ -99,20 +101,20 @@ public record RagRequest(
             throw new IllegalArgumentException("[question] must be at most [" + MAX_QUESTION_CHARS + "] characters, got [" + characters + "]");
         }
         String field = requiredString(body, "field");
-        String textField = optionalString(body, "text_field");
+        String textField = BodyValues.optionalString(body, "text_field");
         // Null: decided by the field, once its mapping is known (see forField): hybrid for a semantic_text field.
-        String retrievalName = optionalString(body, "retrieval");
+        String retrievalName = BodyValues.optionalString(body, "retrieval");
         Retrieval retrieval = retrievalName == null && textField == null ? null : parseRetrieval(retrievalName, textField);
-        int k = optionalInt(body, "k", DEFAULT_K, 1, MAX_K);
+        int k = BodyValues.optionalInt(body, "k", DEFAULT_K, 1, MAX_K);
         Fusion fusion = parseFusion(body, retrieval);
         QueryBuilder filter = parseFilter(body.get("filter"), registry);
-        String generator = optionalString(body, "generator");
+        String generator = BodyValues.optionalString(body, "generator");
         if (generator == null) {
             generator = ExtractiveAnswerer.NAME;
         }
         boolean extractive = generator.equals(ExtractiveAnswerer.NAME);
-        int maxContextTokens = optionalInt(body, "max_context_tokens", DEFAULT_MAX_CONTEXT_TOKENS, MIN_CONTEXT_TOKENS, MAX_CONTEXT_TOKENS);
-        String prompt = optionalString(body, "prompt");
+        int maxContextTokens = BodyValues.optionalInt(body, "max_context_tokens", DEFAULT_MAX_CONTEXT_TOKENS, MIN_CONTEXT_TOKENS, MAX_CONTEXT_TOKENS);
+        String prompt = BodyValues.optionalString(body, "prompt");
         if (prompt != null) {
             if (extractive) {
                 throw new IllegalArgumentException("[prompt] applies to LLM connectors only; [generator] [extractive] uses no prompt");
@@ -122,8 +124,8 @@ public record RagRequest(
         if (body.containsKey("min_score") && extractive == false) {
             throw new IllegalArgumentException("[min_score] applies to [generator] [extractive] only, got [generator] [" + generator + "]");
         }
-        double minScore = optionalDouble(body, "min_score", ExtractiveAnswerer.DEFAULT_MIN_SCORE, -1, 1);
-        String answerModel = optionalString(body, "answer_model");
+        double minScore = BodyValues.optionalDouble(body, "min_score", ExtractiveAnswerer.DEFAULT_MIN_SCORE, -1, 1);
+        String answerModel = BodyValues.optionalString(body, "answer_model");
         if (answerModel != null) {
             if (extractive == false) {
                 throw new IllegalArgumentException(
@@ -213,7 +215,7 @@ public record RagRequest(
     }
 
     private static String requiredString(Map<String, Object> body, String key) {
-        String value = optionalString(body, key);
+        String value = BodyValues.optionalString(body, key);
         if (value == null) {
             throw new IllegalArgumentException("[" + key + "] is required");
         }
@@ -221,43 +223,5 @@ public record RagRequest(
             throw new IllegalArgumentException("[" + key + "] must not be blank, got [" + value + "]");
         }
         return value;
-    }
-
-    static String optionalString(Map<String, Object> body, String key) {
-        Object value = body.get(key);
-        if (value == null || value instanceof String) {
-            return (String) value;
-        }
-        throw new IllegalArgumentException("[" + key + "] must be a string, got [" + JsonTypeNames.of(value) + "] [" + value + "]");
-    }
-
-    static int optionalInt(Map<String, Object> body, String key, int defaultValue, int min, int max) {
-        Object value = body.get(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        if (value instanceof Integer || value instanceof Long || value instanceof Short) {
-            long number = ((Number) value).longValue();
-            if (number < min || number > max) {
-                throw new IllegalArgumentException("[" + key + "] must be between " + min + " and " + max + ", got [" + number + "]");
-            }
-            return (int) number;
-        }
-        throw new IllegalArgumentException("[" + key + "] must be an integer, got [" + JsonTypeNames.of(value) + "] [" + value + "]");
-    }
-
-    static double optionalDouble(Map<String, Object> body, String key, double defaultValue, double min, double max) {
-        Object value = body.get(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        if (value instanceof Number number && Double.isFinite(number.doubleValue())) {
-            double d = number.doubleValue();
-            if (d < min || d > max) {
-                throw new IllegalArgumentException("[" + key + "] must be between " + min + " and " + max + ", got [" + d + "]");
-            }
-            return d;
-        }
-        throw new IllegalArgumentException("[" + key + "] must be a number, got [" + JsonTypeNames.of(value) + "] [" + value + "]");
     }
 }

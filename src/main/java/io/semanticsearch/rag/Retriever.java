@@ -1,8 +1,9 @@
 package io.semanticsearch.rag;
 
 import io.semanticsearch.rag.RagRequest.Retrieval;
-import io.semanticsearch.rag.ReciprocalRankFusion.Fused;
+import io.semanticsearch.ranking.Fusion;
 import io.semanticsearch.ranking.LexicalText;
+import io.semanticsearch.ranking.ReciprocalRankFusion.Fused;
 
 import org.opensearch.action.admin.indices.mapping.get.GetFieldMappingsRequest;
 import org.opensearch.action.search.MultiSearchRequest;

@@ -3,8 +3,8 @@ package io.semanticsearch.query;
 import io.semanticsearch.query.FusedHitsQueryBuilder.Hit;
 import io.semanticsearch.query.FusedHitsQueryBuilder.Side;
 import io.semanticsearch.query.WholeResultRewrite.Key;
-import io.semanticsearch.rag.Fusion;
-import io.semanticsearch.rag.LinearFusion;
+import io.semanticsearch.ranking.Fusion;
+import io.semanticsearch.ranking.LinearFusion;
 
 import org.opensearch.test.OpenSearchTestCase;
 

@@ -4,10 +4,11 @@ import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.InputType;
 import io.semanticsearch.embed.ModelFixtures;
-import io.semanticsearch.embed.ModelRegistry;
 import io.semanticsearch.embed.ModelRegistry.Root;
 import io.semanticsearch.embed.ModelRegistry.Source;
+import io.semanticsearch.embed.ModelRegistry;
 import io.semanticsearch.rag.ExtractiveAnswerer.Candidate;
+import io.semanticsearch.ranking.MaximalMarginalRelevance;
 
 import org.apache.lucene.tests.util.LuceneTestCase;
 import org.junit.AfterClass;

@@ -1,7 +1,8 @@
 package io.semanticsearch.rag;
 
-import io.semanticsearch.rag.LinearFusion.Normalizer;
 import io.semanticsearch.rag.RagRequest.Retrieval;
+import io.semanticsearch.ranking.Fusion;
+import io.semanticsearch.ranking.LinearFusion.Normalizer;
 
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentHelper;

@@ -1,5 +1,7 @@
 package io.semanticsearch.rag;
 
+import io.semanticsearch.ranking.Fusion;
+import io.semanticsearch.ranking.LinearFusion;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.semanticsearch.SemanticSearchPlugin;

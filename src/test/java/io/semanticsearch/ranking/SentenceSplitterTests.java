@@ -1,6 +1,6 @@
-package io.semanticsearch.rag;
+package io.semanticsearch.ranking;
 
-import io.semanticsearch.rag.SentenceSplitter.Sentence;
+import io.semanticsearch.ranking.SentenceSplitter.Sentence;
 
 import org.opensearch.test.OpenSearchTestCase;
 

@@ -1,4 +1,4 @@
-package io.semanticsearch.rag;
+package io.semanticsearch.ranking;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
-package io.semanticsearch.rag;
+package io.semanticsearch.ranking;
 
-import io.semanticsearch.rag.LinearFusion.Normalizer;
-import io.semanticsearch.rag.LinearFusion.Ranking;
-import io.semanticsearch.rag.ReciprocalRankFusion.Fused;
+import io.semanticsearch.ranking.LinearFusion.Normalizer;
+import io.semanticsearch.ranking.LinearFusion.Ranking;
+import io.semanticsearch.ranking.ReciprocalRankFusion.Fused;
 
 import org.opensearch.test.OpenSearchTestCase;
 

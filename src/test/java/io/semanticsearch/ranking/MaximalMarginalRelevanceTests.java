@@ -1,4 +1,4 @@
-package io.semanticsearch.rag;
+package io.semanticsearch.ranking;
 
 import org.opensearch.test.OpenSearchTestCase;
 

@@ -1,4 +1,4 @@
-package io.semanticsearch.rag;
+package io.semanticsearch.ranking;
 
 /**
  * Maximal marginal relevance (Carbonell and Goldstein, SIGIR 1998): picks items one at a time, each maximising

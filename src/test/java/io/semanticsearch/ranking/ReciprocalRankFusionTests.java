@@ -1,6 +1,6 @@
-package io.semanticsearch.rag;
+package io.semanticsearch.ranking;
 
-import io.semanticsearch.rag.ReciprocalRankFusion.Fused;
+import io.semanticsearch.ranking.ReciprocalRankFusion.Fused;
 
 import org.opensearch.test.OpenSearchTestCase;
 

@@ -1,6 +1,7 @@
-package io.semanticsearch.rag;
+package io.semanticsearch.ranking;
 
-import io.semanticsearch.rag.ReciprocalRankFusion.Fused;
+import io.semanticsearch.BodyValues;
+import io.semanticsearch.ranking.ReciprocalRankFusion.Fused;
 
 import java.util.List;
 import java.util.Locale;
@@ -41,7 +42,7 @@ public record Fusion(Method method, int rankConstant, double semanticWeight, Lin
      * @throws IllegalArgumentException naming the key and what it takes
      */
     public static Fusion parse(Map<String, Object> body) {
-        String value = RagRequest.optionalString(body, "fusion");
+        String value = BodyValues.optionalString(body, "fusion");
         Method method;
         try {
             // Linear by default: it beat RRF on both benchmark languages (docs/benchmarks.md, "Retrieval quality").
@@ -57,19 +58,19 @@ public record Fusion(Method method, int rankConstant, double semanticWeight, Lin
                     throw new IllegalArgumentException("[" + key + "] applies to [fusion] [linear] only; [rrf] fuses ranks, tuned by [rank_constant]");
                 }
             }
-            return rrf(RagRequest.optionalInt(body, "rank_constant", ReciprocalRankFusion.DEFAULT_RANK_CONSTANT, 1, 10_000));
+            return rrf(BodyValues.optionalInt(body, "rank_constant", ReciprocalRankFusion.DEFAULT_RANK_CONSTANT, 1, 10_000));
         }
         if (body.containsKey("rank_constant")) {
             throw new IllegalArgumentException("[rank_constant] applies to [fusion] [rrf] only; [linear] weighs by [semantic_weight]");
         }
-        String normalizerName = RagRequest.optionalString(body, "normalizer");
+        String normalizerName = BodyValues.optionalString(body, "normalizer");
         LinearFusion.Normalizer normalizer;
         try {
             normalizer = normalizerName == null ? DEFAULT_NORMALIZER : LinearFusion.Normalizer.valueOf(normalizerName.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("[normalizer] must be [z_score] or [min_max], got [" + normalizerName + "]");
         }
-        return linear(RagRequest.optionalDouble(body, "semantic_weight", DEFAULT_SEMANTIC_WEIGHT, 0, 1), normalizer);
+        return linear(BodyValues.optionalDouble(body, "semantic_weight", DEFAULT_SEMANTIC_WEIGHT, 0, 1), normalizer);
     }
 
     /**
