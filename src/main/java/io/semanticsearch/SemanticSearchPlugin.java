@@ -111,8 +111,6 @@ public class SemanticSearchPlugin extends Plugin
         IngestPlugin,
         ReloadablePlugin {
 
-    /** Every REST path of the plugin starts here. */
-    public static final String REST_PREFIX = "/_plugins/_semantic";
     /** The plugin's folder name under {@code plugins/} and {@code config/}. */
     public static final String NAME = "opensearch-semantic";
 

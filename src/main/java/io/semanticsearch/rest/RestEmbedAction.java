@@ -1,6 +1,5 @@
 package io.semanticsearch.rest;
 
-import io.semanticsearch.SemanticSearchPlugin;
 import io.semanticsearch.embed.BertCharClasses;
 import io.semanticsearch.embed.EmbedAction;
 import io.semanticsearch.embed.EmbeddingService;
@@ -34,8 +33,8 @@ public class RestEmbedAction extends BaseRestHandler {
     @Override
     public List<Route> routes() {
         return List.of(
-            new Route(RestRequest.Method.POST, SemanticSearchPlugin.REST_PREFIX + "/_embed"),
-            new Route(RestRequest.Method.GET, SemanticSearchPlugin.REST_PREFIX + "/_embed")
+            new Route(RestRequest.Method.POST, Routes.PREFIX + "/_embed"),
+            new Route(RestRequest.Method.GET, Routes.PREFIX + "/_embed")
         );
     }
 

@@ -1,6 +1,5 @@
 package io.semanticsearch.rest;
 
-import io.semanticsearch.SemanticSearchPlugin;
 import io.semanticsearch.embed.ClusterModelsAction;
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.ModelConfig;
@@ -39,7 +38,7 @@ public class RestModelsAction extends BaseRestHandler {
 
     @Override
     public List<Route> routes() {
-        return List.of(new Route(RestRequest.Method.GET, SemanticSearchPlugin.REST_PREFIX + "/models"));
+        return List.of(new Route(RestRequest.Method.GET, Routes.PREFIX + "/models"));
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.semanticsearch.rest;
 
 import io.semanticsearch.PluginVersion;
-import io.semanticsearch.SemanticSearchPlugin;
 import io.semanticsearch.embed.ModelRegistry;
 
 import org.opensearch.Version;
@@ -32,7 +31,7 @@ public class RestPluginInfoAction extends BaseRestHandler {
 
     @Override
     public List<Route> routes() {
-        return List.of(new Route(RestRequest.Method.GET, SemanticSearchPlugin.REST_PREFIX));
+        return List.of(new Route(RestRequest.Method.GET, Routes.PREFIX));
     }
 
     @Override

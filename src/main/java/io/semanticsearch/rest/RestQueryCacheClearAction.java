@@ -1,6 +1,5 @@
 package io.semanticsearch.rest;
 
-import io.semanticsearch.SemanticSearchPlugin;
 import io.semanticsearch.embed.ModelNodesRequest;
 import io.semanticsearch.embed.QueryCacheClearAction;
 
@@ -23,8 +22,8 @@ public class RestQueryCacheClearAction extends BaseRestHandler {
     @Override
     public List<Route> routes() {
         return List.of(
-            new Route(RestRequest.Method.POST, SemanticSearchPlugin.REST_PREFIX + "/query_cache/_clear"),
-            new Route(RestRequest.Method.POST, SemanticSearchPlugin.REST_PREFIX + "/{nodeId}/query_cache/_clear")
+            new Route(RestRequest.Method.POST, Routes.PREFIX + "/query_cache/_clear"),
+            new Route(RestRequest.Method.POST, Routes.PREFIX + "/{nodeId}/query_cache/_clear")
         );
     }
 

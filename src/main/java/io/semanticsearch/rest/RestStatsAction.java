@@ -1,6 +1,5 @@
 package io.semanticsearch.rest;
 
-import io.semanticsearch.SemanticSearchPlugin;
 import io.semanticsearch.embed.ModelNodesRequest;
 import io.semanticsearch.embed.SemanticStatsAction;
 
@@ -23,8 +22,8 @@ public class RestStatsAction extends BaseRestHandler {
     @Override
     public List<Route> routes() {
         return List.of(
-            new Route(RestRequest.Method.GET, SemanticSearchPlugin.REST_PREFIX + "/stats"),
-            new Route(RestRequest.Method.GET, SemanticSearchPlugin.REST_PREFIX + "/{nodeId}/stats")
+            new Route(RestRequest.Method.GET, Routes.PREFIX + "/stats"),
+            new Route(RestRequest.Method.GET, Routes.PREFIX + "/{nodeId}/stats")
         );
     }
 
