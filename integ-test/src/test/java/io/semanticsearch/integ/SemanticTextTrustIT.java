@@ -290,6 +290,22 @@ public class SemanticTextTrustIT {
         assertEquals(rag.toString(), "dots", rag.path("citations").path(0).path("_id").asText());
     }
 
+    @Test
+    public void aComponentTemplateMakesSemanticTextFieldsOfTheIndicesItComposes() throws Exception {
+        ok(node.put("/_component_template/semantic-body", "{\"template\": {\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}}}}}"));
+        ok(node.put("/_index_template/composed", "{\"index_patterns\": [\"composed-*\"], \"composed_of\": [\"semantic-body\"], "
+            + "\"template\": {\"settings\": {\"number_of_replicas\": 0}, \"mappings\": {\"properties\": {\"tag\": {\"type\": \"keyword\"}}}}}"));
+        bulk("composed-1", "clamav", CLAMAV, "logrotate", LOGROTATE, "rsync", RSYNC); // the bulk creates the index
+        JsonNode mapping = ok(node.get("/composed-1/_mapping")).path("composed-1").path("mappings").path("properties");
+        assertEquals(mapping.toString(), "semantic_text", mapping.path("body").path("type").asText());
+        assertEquals(mapping.toString(), MINILM, mapping.path("body").path("model").asText());
+        assertEquals(Set.of("body", "tag"), keys(ok(node.get("/composed-1/_doc/rsync")).path("_source")));
+        JsonNode hits = ok(node.post("/composed-1/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"copy files to another computer\"}}}"))
+            .path("hits").path("hits");
+        assertEquals(hits.toString(), "rsync", hits.path(0).path("_id").asText());
+        assertPassagesAreSlices(ok(node.get("/composed-1/_doc/clamav?_source_includes=body_semantic")).path("_source").path("body_semantic"), CLAMAV);
+    }
+
     private static void createIndex(String index) {
         ok(node.put("/" + index, "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"tag\": {\"type\": \"keyword\"}}}}"));
     }
