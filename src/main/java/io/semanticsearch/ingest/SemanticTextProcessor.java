@@ -36,7 +36,12 @@ public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor
      * @param embedder    null when this node cannot embed it
      * @param unavailable why not (model missing, other files under its name), then
      */
-    record Target(String path, @Nullable TextEmbedder embedder, @Nullable Supplier<String> unavailable) {
+    record Target(String path, @Nullable TextEmbedder embedder, @Nullable Supplier<String> unavailable, List<String> copiedFrom) {
+
+        Target(String path, @Nullable TextEmbedder embedder, @Nullable Supplier<String> unavailable) {
+            this(path, embedder, unavailable, List.of());
+        }
+
         String semanticPath() {
             return path + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
         }
@@ -87,7 +92,7 @@ public final class SemanticTextProcessor extends AbstractBatchingSystemProcessor
         try {
             Map<String, Object> source = wrapper.getIngestDocument().getSourceAndMetadata();
             for (Target target : targets) {
-                SourceText text = SourceText.read(source, target.path(), true);
+                SourceText text = SourceText.readWithCopies(source, target.path(), target.copiedFrom());
                 if (text == null) {
                     // Passages of a value that is not there (copied, or sent by hand) must not stay searchable; a value
                     // set to null clears them, also in the stored document that a partial update is merged into.

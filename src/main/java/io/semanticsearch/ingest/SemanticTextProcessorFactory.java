@@ -12,6 +12,7 @@ import org.opensearch.plugins.IngestPlugin.SystemIngestPipelineConfigKeys;
 import org.opensearch.transport.client.Client;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,13 +59,14 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
     @Override
     protected SemanticTextProcessor newProcessor(String tag, String description, Map<String, Object> config) {
         Map<String, Map<String, Object>> fields = new LinkedHashMap<>();
+        Map<String, List<String>> copies = new HashMap<>();
         if (config.get(SystemIngestPipelineConfigKeys.INDEX_MAPPINGS) instanceof Map<?, ?> mapping) {
-            collect(mapping, fields);
+            collect(mapping, fields, copies);
         } else if (config.get(SystemIngestPipelineConfigKeys.INDEX_TEMPLATE_MAPPINGS) instanceof List<?> templates) {
             // Later templates override earlier ones, as when the index is created from them.
             for (Object mapping : templates) {
                 if (mapping instanceof Map<?, ?> map) {
-                    collect(map, fields);
+                    collect(map, fields, copies);
                 }
             }
         }
@@ -76,7 +78,8 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
         List<String> includes = new ArrayList<>();
         for (Map.Entry<String, Map<String, Object>> field : fields.entrySet()) {
             SemanticTextProcessor.Target target = target(service, field.getKey(), field.getValue());
-            targets.add(target);
+            List<String> copiedFrom = copies.getOrDefault(field.getKey(), List.of()).stream().sorted().distinct().toList();
+            targets.add(new SemanticTextProcessor.Target(target.path(), target.embedder(), target.unavailable(), copiedFrom));
             includes.add(target.semanticPath());
         }
         return new SemanticTextProcessor(
@@ -88,10 +91,12 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
     }
 
     @SuppressWarnings("unchecked")
-    private static void collect(Map<?, ?> mapping, Map<String, Map<String, Object>> fields) {
+    private static void collect(Map<?, ?> mapping, Map<String, Map<String, Object>> fields, Map<String, List<String>> copies) {
         for (SemanticTextMappings.Field field : SemanticTextMappings.find((Map<String, Object>) mapping)) {
             fields.put(field.path(), field.definition());
         }
+        SemanticTextMappings.copySources((Map<String, Object>) mapping)
+            .forEach((target, sources) -> copies.computeIfAbsent(target, t -> new ArrayList<>()).addAll(sources));
     }
 
     private String loadedOn(String model) {

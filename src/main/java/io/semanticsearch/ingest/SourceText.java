@@ -55,6 +55,31 @@ record SourceText(List<String> strings, boolean array) {
         throw new IllegalArgumentException("field [" + path + "] must be a string or an array of strings, got " + describe(value));
     }
 
+    /**
+     * The text a {@code semantic_text} field embeds: its own value, then the values of the fields whose
+     * {@code copy_to} names it, in {@code copiedFrom}'s order; always an array when the field has such fields (the
+     * passage check reads it the same way). Null when none of them has a value.
+     *
+     * @throws IllegalArgumentException naming the field, when one of them holds something that is not text
+     */
+    @Nullable
+    static SourceText readWithCopies(Map<String, Object> source, String path, List<String> copiedFrom) {
+        SourceText own = read(source, path, true);
+        if (copiedFrom.isEmpty()) {
+            return own;
+        }
+        List<String> strings = new ArrayList<>(own == null ? List.of() : own.strings());
+        boolean any = own != null;
+        for (String from : copiedFrom) {
+            SourceText copied = read(source, from, true);
+            if (copied != null) {
+                strings.addAll(copied.strings());
+                any = true;
+            }
+        }
+        return any ? new SourceText(strings, true) : null;
+    }
+
     static Object valueAt(Map<String, Object> source, String path) {
         return SourcePaths.valueAt(source, path);
     }

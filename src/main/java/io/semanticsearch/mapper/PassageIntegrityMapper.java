@@ -5,6 +5,7 @@ import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import org.apache.lucene.search.Query;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.index.mapper.DocumentMapper;
+import org.opensearch.index.mapper.FieldMapper;
 import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.mapper.Mapper;
 import org.opensearch.index.mapper.MapperParsingException;
@@ -18,6 +19,7 @@ import org.opensearch.search.lookup.SearchLookup;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,9 +41,10 @@ public final class PassageIntegrityMapper extends MetadataFieldMapper {
         + "ingest pipeline can embed: send it as POST /{index}/_update/{id} or with _update_by_query, or index the whole document";
 
     /** The {@code semantic_text} fields of the mapping last seen; recomputed when the mapping changes. */
-    private volatile Fields fields = new Fields(null, List.of());
+    private volatile Fields fields = new Fields(null, List.of(), Map.of());
 
-    private record Fields(DocumentMapper mapper, List<SemanticTextFieldType> types) {}
+    /** @param copies the fields whose {@code copy_to} names each {@code semantic_text} field, sorted */
+    private record Fields(DocumentMapper mapper, List<SemanticTextFieldType> types, Map<String, List<String>> copies) {}
 
     private PassageIntegrityMapper() {
         super(CheckFieldType.INSTANCE);
@@ -49,22 +52,27 @@ public final class PassageIntegrityMapper extends MetadataFieldMapper {
 
     @Override
     public void postParse(ParseContext context) {
-        List<SemanticTextFieldType> types = semanticTextFields(context.docMapper());
-        if (types.isEmpty()) {
+        Fields known = semanticTextFields(context.docMapper());
+        if (known.types().isEmpty()) {
             return;
         }
         SourceToParse source = context.sourceToParse();
         Map<String, Object> document = XContentHelper.convertToMap(source.source(), false, source.getMediaType()).v2();
-        for (SemanticTextFieldType type : types) {
-            check(type, document);
+        for (SemanticTextFieldType type : known.types()) {
+            check(type, document, known.copies().getOrDefault(type.name(), List.of()));
         }
     }
 
     /** @throws MapperParsingException naming the field, what is wrong and what to do, when the passages don't belong */
     static void check(SemanticTextFieldType type, Map<String, Object> document) {
+        check(type, document, List.of());
+    }
+
+    /** @param copiedFrom the fields whose {@code copy_to} names this one: their values are embedded after its own */
+    static void check(SemanticTextFieldType type, Map<String, Object> document, List<String> copiedFrom) {
         String field = type.name();
         String semanticField = field + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
-        Object value = SourcePaths.valueAt(document, field);
+        Object value = withCopies(SourcePaths.valueAt(document, field), document, copiedFrom);
         Object semantic = SourcePaths.valueAt(document, semanticField);
         if (value == null) {
             if (semantic != null) {
@@ -95,6 +103,30 @@ public final class PassageIntegrityMapper extends MetadataFieldMapper {
         }
     }
 
+    /** As the pipeline reads it: the own value, then the copied ones, as one array when there are copy sources. */
+    private static Object withCopies(Object own, Map<String, Object> document, List<String> copiedFrom) {
+        if (copiedFrom.isEmpty()) {
+            return own;
+        }
+        List<Object> values = new ArrayList<>();
+        values.add(own);
+        for (String from : copiedFrom) {
+            values.add(SourcePaths.valueAt(document, from));
+        }
+        List<Object> all = new ArrayList<>();
+        boolean any = false;
+        for (Object value : values) {
+            if (value instanceof List<?> list) {
+                all.addAll(list);
+                any = true;
+            } else if (value != null) {
+                all.add(value);
+                any = true;
+            }
+        }
+        return any ? all : null;
+    }
+
     private static List<String> strings(Object value) {
         if (value instanceof String string) {
             return List.of(string);
@@ -113,7 +145,7 @@ public final class PassageIntegrityMapper extends MetadataFieldMapper {
         return null;
     }
 
-    private List<SemanticTextFieldType> semanticTextFields(DocumentMapper mapper) {
+    private Fields semanticTextFields(DocumentMapper mapper) {
         Fields known = fields;
         if (known.mapper() != mapper) {
             List<SemanticTextFieldType> types = new ArrayList<>();
@@ -122,10 +154,19 @@ public final class PassageIntegrityMapper extends MetadataFieldMapper {
                     types.add(semanticText.fieldType());
                 }
             }
-            known = new Fields(mapper, List.copyOf(types));
+            Map<String, List<String>> copies = new HashMap<>();
+            for (Mapper field : mapper.mappers()) {
+                if (field instanceof FieldMapper source) {
+                    for (String target : source.copyTo().copyToFields()) {
+                        copies.computeIfAbsent(target, t -> new ArrayList<>()).add(source.name());
+                    }
+                }
+            }
+            copies.values().forEach(list -> list.sort(null));
+            known = new Fields(mapper, List.copyOf(types), copies);
             fields = known;
         }
-        return known.types();
+        return known;
     }
 
     @Override

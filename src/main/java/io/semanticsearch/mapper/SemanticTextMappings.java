@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -69,7 +70,7 @@ public final class SemanticTextMappings implements MappingTransformer {
         List<Field> elsewhere = new ArrayList<>();
         try {
             List<Field> fields = find(mapping);
-            refuseWhatCannotEmbed(mapping, fields);
+            refuseWhatCannotEmbed(mapping);
             for (Field field : fields) {
                 if (heldElsewhere(field.definition())) {
                     elsewhere.add(field);
@@ -192,11 +193,11 @@ public final class SemanticTextMappings implements MappingTransformer {
     }
 
     /**
-     * Refuses the two ways a {@code semantic_text} field could get text that never reaches the pipeline that embeds it:
-     * {@code copy_to} (applied while the document is parsed, after every pipeline) and dynamic templates (which map a
-     * field while its first document is parsed, after the pipeline built from the mapping before it ran).
+     * Refuses the way a {@code semantic_text} field could get text that never reaches the pipeline that embeds it:
+     * dynamic templates (which map a field while its first document is parsed, after the pipeline built from the
+     * mapping before it ran). Text that {@code copy_to} brings is embedded: see {@link #copySources}.
      */
-    private static void refuseWhatCannotEmbed(Map<String, Object> mapping, List<Field> fields) {
+    private static void refuseWhatCannotEmbed(Map<String, Object> mapping) {
         Map<String, Object> root = mapping;
         if (root.containsKey("properties") == false && root.size() == 1 && root.values().iterator().next() instanceof Map<?, ?> typed) {
             root = asMap(typed);
@@ -218,26 +219,35 @@ public final class SemanticTextMappings implements MappingTransformer {
                 }
             }
         }
-        List<String> paths = fields.stream().map(Field::path).toList();
-        refuseCopyTo(root, "", paths);
     }
 
-    private static void refuseCopyTo(Map<String, Object> object, String prefix, List<String> semanticText) {
+    /**
+     * Target path to the sorted paths of the fields whose {@code copy_to} names it, in a mapping as create-index takes
+     * it or as it is stored. A {@code semantic_text} field embeds its own values, then those of these fields in this
+     * order: the pipeline (which runs before {@code copy_to} does) reads them from the source, and the passage check
+     * reads them the same way.
+     */
+    public static Map<String, List<String>> copySources(Map<String, Object> mapping) {
+        Map<String, Object> root = mapping;
+        if (root.containsKey("properties") == false && root.size() == 1 && root.values().iterator().next() instanceof Map<?, ?> typed) {
+            root = asMap(typed);
+        }
+        Map<String, List<String>> sources = new TreeMap<>();
+        collectCopies(root, "", sources);
+        sources.values().forEach(list -> list.sort(null));
+        return sources;
+    }
+
+    private static void collectCopies(Map<String, Object> object, String prefix, Map<String, List<String>> sources) {
         if (object.get("properties") instanceof Map<?, ?> properties) {
             for (Map.Entry<?, ?> entry : properties.entrySet()) {
                 if (entry.getValue() instanceof Map<?, ?> definition) {
                     Object copyTo = definition.get("copy_to");
                     List<?> targets = copyTo instanceof List<?> list ? list : copyTo == null ? List.of() : List.of(copyTo);
                     for (Object target : targets) {
-                        if (semanticText.contains(String.valueOf(target))) {
-                            throw new MapperParsingException(
-                                "field [" + prefix + entry.getKey() + "] has [copy_to] [" + target + "], a [" + SemanticTextFieldMapper.CONTENT_TYPE
-                                    + "] field: copied text is never embedded; send the text in [" + target
-                                    + "] itself (an ingest pipeline can copy it there)"
-                            );
-                        }
+                        sources.computeIfAbsent(String.valueOf(target), t -> new ArrayList<>()).add(prefix + entry.getKey());
                     }
-                    refuseCopyTo(asMap(definition), prefix + entry.getKey() + ".", semanticText);
+                    collectCopies(asMap(definition), prefix + entry.getKey() + ".", sources);
                 }
             }
         }

@@ -105,6 +105,21 @@ public class SemanticTextProcessorTests extends OpenSearchTestCase {
     }
 
     @SuppressWarnings("unchecked")
+    public void testCopyToSourcesAreEmbeddedAfterTheFieldsOwnTextAsTheCheckReadsThem() throws Exception {
+        SemanticTextProcessor processor = processor(parse("{\"_doc\": {\"properties\": {\"body\": " + field(ModelFixtures.MINILM, "{\"chunking\": false}")
+            + ", \"title\": {\"type\": \"text\", \"copy_to\": \"body\"}, \"note\": {\"type\": \"text\", \"copy_to\": [\"body\"]}}}}"));
+        assertEquals(List.of("note", "title"), processor.targets().get(0).copiedFrom());
+        IngestDocument document = execute(processor, new HashMap<>(Map.of("body", "Own text.", "title", "A title.", "note", "A note.")));
+        List<Map<String, Object>> passages = document.getFieldValue("body_semantic.passages", List.class);
+        assertEquals(List.of("Own text.", "A note.", "A title."), passages.stream().map(p -> p.get("text")).toList());
+        assertEquals(List.of(0, 1, 2), passages.stream().map(p -> p.get("element")).toList());
+        // Only copies: embedded all the same, and the hash is the one the passage check computes from the source.
+        IngestDocument copiesOnly = execute(processor, new HashMap<>(Map.of("title", "A title.")));
+        assertEquals(1, copiesOnly.getFieldValue("body_semantic.passages", List.class).size());
+        assertNull(copiesOnly.getSourceAndMetadata().get("body"));
+    }
+
+    @SuppressWarnings("unchecked")
     public void testTextBlankOnceNormalisedHasNoPassage() throws Exception {
         for (String chunking : List.of("{\"chunking\": false}", "{}")) {
             SemanticTextProcessor processor = processor(mapping("body", chunking));

@@ -129,10 +129,13 @@ public class SemanticTextMappingsTests extends OpenSearchTestCase {
             "{\"properties\": {\"x\": {\"type\": \"semantic_text\"}, \"x_semantic\": {\"type\": \"keyword\"}}}",
             "[semantic_text] field [x] keeps its passages in [x_semantic], which the mapping also defines as a field of its own; rename one of them"
         );
-        assertMappingRefused(
-            "{\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"meta\": {\"properties\": {\"note\": {\"type\": \"text\", \"copy_to\": [\"body\"]}}}}}",
-            "field [meta.note] has [copy_to] [body], a [semantic_text] field: copied text is never embedded; send the text in [body] itself "
-                + "(an ingest pipeline can copy it there)"
+        // copy_to into a semantic_text field is embedded: the pipeline and the passage check read the same sources.
+        String copying = "{\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"title\": {\"type\": \"text\", \"copy_to\": \"body\"}, "
+            + "\"meta\": {\"properties\": {\"note\": {\"type\": \"text\", \"copy_to\": [\"body\", \"all\"]}}}, \"all\": {\"type\": \"text\"}}}";
+        transform(copying);
+        assertEquals(
+            Map.of("body", List.of("meta.note", "title"), "all", List.of("meta.note")),
+            SemanticTextMappings.copySources(parse(copying))
         );
         assertMappingRefused(
             "{\"dynamic_templates\": [{\"strings\": {\"match_mapping_type\": \"string\", \"mapping\": {\"type\": \"semantic_text\"}}}]}",

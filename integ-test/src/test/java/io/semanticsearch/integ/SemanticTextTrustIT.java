@@ -246,13 +246,7 @@ public class SemanticTextTrustIT {
         assertEquals(refused.toString(), 400, refused.status());
         assertTrue(refused.toString(), refused.body().contains("[x]") && refused.body().contains("[x_semantic]"));
 
-        // Text that would never reach the pipeline that embeds: copy_to into the field, a dynamic template producing it.
-        LocalNode.Response copied = node.put(
-            "/copying",
-            "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, \"note\": {\"type\": \"text\", \"copy_to\": \"body\"}}}}"
-        );
-        assertEquals(copied.toString(), 400, copied.status());
-        assertTrue(copied.toString(), copied.body().contains("field [note] has [copy_to] [body], a [semantic_text] field"));
+        // Text that would never reach the pipeline that embeds: a dynamic template producing the field.
         LocalNode.Response dynamic = node.put(
             "/dynamic",
             "{\"mappings\": {\"dynamic_templates\": [{\"strings\": {\"match_mapping_type\": \"string\", \"mapping\": {\"type\": \"semantic_text\"}}}]}}"
@@ -304,6 +298,46 @@ public class SemanticTextTrustIT {
             .path("hits").path("hits");
         assertEquals(hits.toString(), "rsync", hits.path(0).path("_id").asText());
         assertPassagesAreSlices(ok(node.get("/composed-1/_doc/clamav?_source_includes=body_semantic")).path("_source").path("body_semantic"), CLAMAV);
+    }
+
+    @Test
+    public void copyToIntoASemanticTextFieldIsEmbedded() throws Exception {
+        ok(node.put("/copying", "{\"mappings\": {\"properties\": {\"body\": {\"type\": \"semantic_text\"}, "
+            + "\"title\": {\"type\": \"text\", \"copy_to\": \"body\"}}}}"));
+        String title = "ClamAV, the anti-virus scanner for mail gateways.";
+        String onlyTitle = "Cron runs commands at scheduled times, every night if you like.";
+        String bulk = "{\"index\": {\"_id\": \"both\"}}\n" + JSON.createObjectNode().put("body", RSYNC).put("title", title) + "\n"
+            + "{\"index\": {\"_id\": \"plain\"}}\n" + JSON.createObjectNode().put("body", LOGROTATE) + "\n"
+            + "{\"index\": {\"_id\": \"only-title\"}}\n" + JSON.createObjectNode().put("title", onlyTitle) + "\n";
+        JsonNode indexed = ok(node.post("/copying/_bulk?refresh=true", bulk));
+        assertFalse(indexed.toString(), indexed.path("errors").asBoolean());
+        assertEquals(Set.of("body", "title"), keys(ok(node.get("/copying/_doc/both")).path("_source")));
+        // The passages cover the field's own text (element 0) and the copied title (element 1).
+        JsonNode passages = raw("copying", "both").path("passages");
+        Set<Integer> elements = new TreeSet<>();
+        for (JsonNode passage : passages) {
+            int element = passage.path("element").asInt();
+            elements.add(element);
+            String source = element == 0 ? RSYNC : title;
+            assertTrue(passage.toString(), source.startsWith(passage.path("text").asText(), passage.path("offset").asInt()));
+        }
+        assertEquals(passages.toString(), Set.of(0, 1), elements);
+        assertEquals("both", firstHit("copying", "anti-virus scanner for e-mail"));
+        assertEquals("only-title", firstHit("copying", "run a job every night"));
+
+        // A new title is embedded again; the old one is no longer what the document is found by.
+        long before = texts();
+        ok(node.post("/copying/_update/both?refresh=true", "{\"doc\": {\"title\": \"Unison keeps two folders in step.\"}}"));
+        assertTrue(texts() > before);
+        assertEquals("both", firstHit("copying", "keep two folders in sync"));
+        for (JsonNode passage : raw("copying", "both").path("passages")) {
+            assertFalse(passage.toString(), passage.path("text").asText().contains("ClamAV"));
+        }
+    }
+
+    private static String firstHit(String index, String question) {
+        return ok(node.post("/" + index + "/_search", "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": "
+            + JSON.valueToTree(question) + "}}}")).path("hits").path("hits").path(0).path("_id").asText();
     }
 
     private static void createIndex(String index) {
