@@ -35,7 +35,22 @@ public final class PassageIntegrityMapper extends MetadataFieldMapper {
 
     public static final String NAME = "_semantic_passage_check";
 
-    public static final TypeParser PARSER = new FixedTypeParser(c -> new PassageIntegrityMapper());
+    /** Where {@link SemanticTextMappings} leaves the reason it refused a mapping, for parsing to report. */
+    static final String REFUSED = "refused";
+
+    /**
+     * Not configurable, except that a mapping carrying {@link #REFUSED} fails with that reason: a mapping transformer's
+     * own failure is logged by OpenSearch as a node error, where a refused mapping is a user's mistake (a 400).
+     */
+    public static final TypeParser PARSER = new FixedTypeParser(c -> new PassageIntegrityMapper()) {
+        @Override
+        public Builder parse(String name, Map<String, Object> node, ParserContext parserContext) throws MapperParsingException {
+            if (node.get(REFUSED) instanceof String reason) {
+                throw new MapperParsingException(reason);
+            }
+            return super.parse(name, node, parserContext);
+        }
+    };
 
     private static final String HOW_TO_UPDATE = "a script inside [_bulk] (an update with [script], or a scripted upsert) runs where no "
         + "ingest pipeline can embed: send it as POST /{index}/_update/{id} or with _update_by_query, or index the whole document";

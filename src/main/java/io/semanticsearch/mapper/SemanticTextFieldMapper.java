@@ -50,8 +50,17 @@ public final class SemanticTextFieldMapper extends ParametrizedFieldMapper {
         return (SemanticTextFieldMapper) in;
     }
 
+    /**
+     * Where {@link SemanticTextMappings} leaves the reason it refused a mapping, in each of its fields, so that parsing
+     * reports it before anything else (see {@link PassageIntegrityMapper#PARSER}).
+     */
+    static final String REFUSED = "_semantic_refused";
+
     /** Splits a mapping into our parameters and a {@code text} mapping, which OpenSearch's own parser reads. */
     public static final Mapper.TypeParser PARSER = (name, node, parserContext) -> {
+        if (node.get(REFUSED) instanceof String reason) {
+            throw new MapperParsingException(reason);
+        }
         Builder builder = new Builder(name);
         Map<String, Object> own = new HashMap<>();
         for (String key : OWN_PARAMETERS) {

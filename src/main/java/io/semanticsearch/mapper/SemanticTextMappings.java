@@ -81,6 +81,9 @@ public final class SemanticTextMappings implements MappingTransformer {
             for (Map<String, Object> vector : vectorFields(mapping)) {
                 recordIdentity(vector);
             }
+        } catch (MapperParsingException e) {
+            refuse(mapping, e, listener);
+            return;
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
@@ -97,12 +100,47 @@ public final class SemanticTextMappings implements MappingTransformer {
                     recordFromCluster(field, cluster);
                     expand(field);
                 }
+            } catch (MapperParsingException e) {
+                refuse(mapping, e, listener);
+                return;
             } catch (RuntimeException e) {
                 listener.onFailure(e);
                 return;
             }
             listener.onResponse(null);
         }, listener::onFailure));
+    }
+
+    /**
+     * Hands a user's mistake to the mapping's parsing, which reports it as any invalid mapping (a 400, no node error):
+     * failing the transformer itself would have OpenSearch log it at ERROR as if the node were at fault.
+     */
+    private static void refuse(Map<String, Object> mapping, MapperParsingException e, ActionListener<Void> listener) {
+        Map<String, Object> root = mapping;
+        if (root.containsKey("properties") == false && root.size() == 1 && root.values().iterator().next() instanceof Map<?, ?> typed) {
+            root = asMap(typed);
+        }
+        try {
+            root.put(PassageIntegrityMapper.NAME, Map.of(PassageIntegrityMapper.REFUSED, e.getMessage()));
+            // Each field too: parsing reaches the fields before the metadata fields, and an unexpanded field fails there.
+            markFields(root, e.getMessage());
+        } catch (UnsupportedOperationException immutable) {
+            listener.onFailure(e);
+            return;
+        }
+        listener.onResponse(null);
+    }
+
+    /** Marks every {@code semantic_text} definition under {@code object}, wherever it is (nested, multi-field...). */
+    private static void markFields(Map<String, Object> object, String reason) {
+        if (SemanticTextFieldMapper.CONTENT_TYPE.equals(object.get("type"))) {
+            object.put(SemanticTextFieldMapper.REFUSED, reason);
+        }
+        for (Object value : object.values()) {
+            if (value instanceof Map<?, ?> child) {
+                markFields(asMap(child), reason);
+            }
+        }
     }
 
     /** Whether the field names a model this node does not hold, and there is a cluster to ask for its identity. */

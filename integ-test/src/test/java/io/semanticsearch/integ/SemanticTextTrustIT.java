@@ -253,6 +253,8 @@ public class SemanticTextTrustIT {
         );
         assertEquals(dynamic.toString(), 400, dynamic.status());
         assertTrue(dynamic.toString(), dynamic.body().contains("dynamic template [strings] maps fields to [semantic_text]"));
+        // A user's mistake is a 400, not a node error in the log.
+        assertFalse(node.serverLog(), node.serverLog().contains("Transformer io.semanticsearch"));
     }
 
     @Test
