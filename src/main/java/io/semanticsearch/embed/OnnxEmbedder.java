@@ -11,12 +11,10 @@ import ai.onnxruntime.ValueInfo;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -51,7 +49,7 @@ public final class OnnxEmbedder implements Closeable {
     private final String output;
     private final boolean feedsTokenTypes;
     private final long modelBytes;
-    /** Whether the graph quantizes activations per run (see {@link #quantizesPerRun}): then every text runs alone. */
+    /** Whether the graph quantizes activations per run ({@link DynamicQuantization}): then every text runs alone. */
     private final boolean quantizesPerRun;
     // Closing a session while a native run uses it crashes the JVM: runs hold the read lock, close the write lock.
     private final ReadWriteLock closeLock = new ReentrantReadWriteLock();
@@ -67,34 +65,7 @@ public final class OnnxEmbedder implements Closeable {
         this.quantizesPerRun = quantizesPerRun;
     }
 
-    /**
-     * Whether the model quantizes its activations dynamically ({@code DynamicQuantizeLinear}, what ONNX Runtime's
-     * {@code quantize_dynamic} makes): that operator takes one scale for its whole input tensor, so a text's vector
-     * would depend on the other texts of its batch and on their padding (cosine 0.994 for all-MiniLM-L6-v2 int8), and
-     * ingest and queries would disagree. Such a model runs one text per run. ONNX Runtime's Java API does not list a
-     * graph's operators, so the file is searched for the operator's name, which a model stores as plain text.
-     */
-    static boolean quantizesPerRun(Path onnxFile) throws IOException {
-        byte[] name = "DynamicQuantizeLinear".getBytes(StandardCharsets.US_ASCII);
-        byte[] buffer = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(onnxFile)) {
-            int kept = 0;
-            for (int read; (read = in.read(buffer, kept, buffer.length - kept)) > 0;) {
-                int end = kept + read;
-                for (int i = 0; i + name.length <= end; i++) {
-                    if (buffer[i] == name[0] && Arrays.equals(buffer, i, i + name.length, name, 0, name.length)) {
-                        return true;
-                    }
-                }
-                // Keep the tail that may hold the start of the name.
-                kept = Math.min(name.length - 1, end);
-                System.arraycopy(buffer, end - kept, buffer, 0, kept);
-            }
-        }
-        return false;
-    }
-
-    /** Whether every text runs alone; see {@link #quantizesPerRun(Path)}. */
+    /** Whether every text runs alone; see {@link DynamicQuantization}. */
     public boolean runsTextsAlone() {
         return quantizesPerRun;
     }
@@ -129,7 +100,7 @@ public final class OnnxEmbedder implements Closeable {
         try {
             checkInputs(session, onnxFile);
             String output = pickOutput(session, onnxFile);
-            OnnxEmbedder embedder = new OnnxEmbedder(env, session, config, output, modelBytes, quantizesPerRun(onnxFile));
+            OnnxEmbedder embedder = new OnnxEmbedder(env, session, config, output, modelBytes, DynamicQuantization.in(onnxFile));
             embedder.checkHiddenSize(onnxFile);
             return embedder;
         } catch (OrtException | RuntimeException e) {

@@ -4,6 +4,7 @@ import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.ModelIdentity;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
+import io.semanticsearch.mapper.CopyToSources;
 import io.semanticsearch.mapper.SemanticTextMappings;
 import io.semanticsearch.mapper.TextChunking;
 
@@ -95,7 +96,7 @@ public final class SemanticTextProcessorFactory extends AbstractBatchingSystemPr
         for (SemanticTextMappings.Field field : SemanticTextMappings.find((Map<String, Object>) mapping)) {
             fields.put(field.path(), field.definition());
         }
-        SemanticTextMappings.copySources((Map<String, Object>) mapping)
+        CopyToSources.of((Map<String, Object>) mapping)
             .forEach((target, sources) -> copies.computeIfAbsent(target, t -> new ArrayList<>()).addAll(sources));
     }
 

@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -70,7 +69,7 @@ public final class SemanticTextMappings implements MappingTransformer {
         List<Field> elsewhere = new ArrayList<>();
         try {
             List<Field> fields = find(mapping);
-            refuseWhatCannotEmbed(mapping);
+            MappingRefusals.refuseDynamicTemplates(mapping);
             for (Field field : fields) {
                 if (heldElsewhere(field.definition())) {
                     elsewhere.add(field);
@@ -82,7 +81,7 @@ public final class SemanticTextMappings implements MappingTransformer {
                 recordIdentity(vector);
             }
         } catch (MapperParsingException e) {
-            refuse(mapping, e, listener);
+            MappingRefusals.refuse(mapping, e, listener);
             return;
         } catch (RuntimeException e) {
             listener.onFailure(e);
@@ -101,7 +100,7 @@ public final class SemanticTextMappings implements MappingTransformer {
                     expand(field);
                 }
             } catch (MapperParsingException e) {
-                refuse(mapping, e, listener);
+                MappingRefusals.refuse(mapping, e, listener);
                 return;
             } catch (RuntimeException e) {
                 listener.onFailure(e);
@@ -109,38 +108,6 @@ public final class SemanticTextMappings implements MappingTransformer {
             }
             listener.onResponse(null);
         }, listener::onFailure));
-    }
-
-    /**
-     * Hands a user's mistake to the mapping's parsing, which reports it as any invalid mapping (a 400, no node error):
-     * failing the transformer itself would have OpenSearch log it at ERROR as if the node were at fault.
-     */
-    private static void refuse(Map<String, Object> mapping, MapperParsingException e, ActionListener<Void> listener) {
-        Map<String, Object> root = mapping;
-        if (root.containsKey("properties") == false && root.size() == 1 && root.values().iterator().next() instanceof Map<?, ?> typed) {
-            root = asMap(typed);
-        }
-        try {
-            root.put(PassageIntegrityMapper.NAME, Map.of(PassageIntegrityMapper.REFUSED, e.getMessage()));
-            // Each field too: parsing reaches the fields before the metadata fields, and an unexpanded field fails there.
-            markFields(root, e.getMessage());
-        } catch (UnsupportedOperationException immutable) {
-            listener.onFailure(e);
-            return;
-        }
-        listener.onResponse(null);
-    }
-
-    /** Marks every {@code semantic_text} definition under {@code object}, wherever it is (nested, multi-field...). */
-    private static void markFields(Map<String, Object> object, String reason) {
-        if (SemanticTextFieldMapper.CONTENT_TYPE.equals(object.get("type"))) {
-            object.put(SemanticTextFieldMapper.REFUSED, reason);
-        }
-        for (Object value : object.values()) {
-            if (value instanceof Map<?, ?> child) {
-                markFields(asMap(child), reason);
-            }
-        }
     }
 
     /** Whether the field names a model this node does not hold, and there is a cluster to ask for its identity. */
@@ -230,67 +197,6 @@ public final class SemanticTextMappings implements MappingTransformer {
         }
     }
 
-    /**
-     * Refuses the way a {@code semantic_text} field could get text that never reaches the pipeline that embeds it:
-     * dynamic templates (which map a field while its first document is parsed, after the pipeline built from the
-     * mapping before it ran). Text that {@code copy_to} brings is embedded: see {@link #copySources}.
-     */
-    private static void refuseWhatCannotEmbed(Map<String, Object> mapping) {
-        Map<String, Object> root = mapping;
-        if (root.containsKey("properties") == false && root.size() == 1 && root.values().iterator().next() instanceof Map<?, ?> typed) {
-            root = asMap(typed);
-        }
-        if (root.get("dynamic_templates") instanceof List<?> templates) {
-            for (Object template : templates) {
-                if (template instanceof Map<?, ?> named) {
-                    for (Map.Entry<?, ?> entry : named.entrySet()) {
-                        if (entry.getValue() instanceof Map<?, ?> body
-                            && body.get("mapping") instanceof Map<?, ?> produced
-                            && SemanticTextFieldMapper.CONTENT_TYPE.equals(produced.get("type"))) {
-                            throw new MapperParsingException(
-                                "dynamic template [" + entry.getKey() + "] maps fields to [" + SemanticTextFieldMapper.CONTENT_TYPE
-                                    + "], which a dynamic mapping cannot embed (its first documents would be refused); map each "
-                                    + "[semantic_text] field explicitly, in the mapping or in an index template"
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * Target path to the sorted paths of the fields whose {@code copy_to} names it, in a mapping as create-index takes
-     * it or as it is stored. A {@code semantic_text} field embeds its own values, then those of these fields in this
-     * order: the pipeline (which runs before {@code copy_to} does) reads them from the source, and the passage check
-     * reads them the same way.
-     */
-    public static Map<String, List<String>> copySources(Map<String, Object> mapping) {
-        Map<String, Object> root = mapping;
-        if (root.containsKey("properties") == false && root.size() == 1 && root.values().iterator().next() instanceof Map<?, ?> typed) {
-            root = asMap(typed);
-        }
-        Map<String, List<String>> sources = new TreeMap<>();
-        collectCopies(root, "", sources);
-        sources.values().forEach(list -> list.sort(null));
-        return sources;
-    }
-
-    private static void collectCopies(Map<String, Object> object, String prefix, Map<String, List<String>> sources) {
-        if (object.get("properties") instanceof Map<?, ?> properties) {
-            for (Map.Entry<?, ?> entry : properties.entrySet()) {
-                if (entry.getValue() instanceof Map<?, ?> definition) {
-                    Object copyTo = definition.get("copy_to");
-                    List<?> targets = copyTo instanceof List<?> list ? list : copyTo == null ? List.of() : List.of(copyTo);
-                    for (Object target : targets) {
-                        sources.computeIfAbsent(String.valueOf(target), t -> new ArrayList<>()).add(prefix + entry.getKey());
-                    }
-                    collectCopies(asMap(definition), prefix + entry.getKey() + ".", sources);
-                }
-            }
-        }
-    }
-
     /** The definitions of the {@code semantic_vector} fields of a mapping, at any depth. */
     static List<Map<String, Object>> vectorFields(Map<String, Object> mapping) {
         List<Map<String, Object>> found = new ArrayList<>();
@@ -353,8 +259,16 @@ public final class SemanticTextMappings implements MappingTransformer {
         definition.put("model_fingerprint", model.fingerprint());
     }
 
+    /** The object that holds {@code properties}: the mapping itself, or its one typed entry ({@code _doc}). */
+    static Map<String, Object> root(Map<String, Object> mapping) {
+        if (mapping.containsKey("properties") == false && mapping.size() == 1 && mapping.values().iterator().next() instanceof Map<?, ?> typed) {
+            return asMap(typed);
+        }
+        return mapping;
+    }
+
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> asMap(Map<?, ?> map) {
+    static Map<String, Object> asMap(Map<?, ?> map) {
         return (Map<String, Object>) map;
     }
 

@@ -91,7 +91,11 @@ public final class QueryEmbedder {
             return false;
         }
         String name = models.wanted(field, requested, context).name();
-        return name == null || QueryModels.NO_MODEL.equals(name) || embeddings.registry().modelNames().contains(name);
+        return name == null
+            || QueryModels.NO_MODEL.equals(name)
+            || embeddings.registry().modelNames().contains(name)
+            // No node has it: this node's answer names the models it does have.
+            || NodesWithModels.holding(clusterService.state().nodes(), name).isEmpty();
     }
 
     /** Whether this node embeds query texts itself; one that loads no models sends them to a node that does. */

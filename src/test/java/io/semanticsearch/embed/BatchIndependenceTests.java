@@ -62,8 +62,8 @@ public class BatchIndependenceTests extends OpenSearchTestCase {
     }
 
     public void testDynamicQuantizationIsFoundInTheGraph() throws Exception {
-        assertTrue(OnnxEmbedder.quantizesPerRun(ModelFixtures.onnxFile(ModelFixtures.MINILM_INT8)));
-        assertFalse(OnnxEmbedder.quantizesPerRun(ModelFixtures.onnxFile(ModelFixtures.MINILM)));
+        assertTrue(DynamicQuantization.in(ModelFixtures.onnxFile(ModelFixtures.MINILM_INT8)));
+        assertFalse(DynamicQuantization.in(ModelFixtures.onnxFile(ModelFixtures.MINILM)));
         assertTrue(registry.get(ModelFixtures.MINILM_INT8).embedder().runsTextsAlone());
         assertFalse(registry.get(ModelFixtures.BGE).embedder().runsTextsAlone());
         // The name split across two reads of the file is still found.
@@ -73,10 +73,10 @@ public class BatchIndependenceTests extends OpenSearchTestCase {
             System.arraycopy(name, 0, file, at, name.length);
             java.nio.file.Path path = createTempFile();
             java.nio.file.Files.write(path, file);
-            assertTrue("at " + at, OnnxEmbedder.quantizesPerRun(path));
+            assertTrue("at " + at, DynamicQuantization.in(path));
             file[at + 5] = 'x';
             java.nio.file.Files.write(path, file);
-            assertFalse("at " + at, OnnxEmbedder.quantizesPerRun(path));
+            assertFalse("at " + at, DynamicQuantization.in(path));
         }
     }
 }

@@ -135,7 +135,7 @@ public class SemanticTextMappingsTests extends OpenSearchTestCase {
         transform(copying);
         assertEquals(
             Map.of("body", List.of("meta.note", "title"), "all", List.of("meta.note")),
-            SemanticTextMappings.copySources(parse(copying))
+            CopyToSources.of(parse(copying))
         );
         assertMappingRefused(
             "{\"dynamic_templates\": [{\"strings\": {\"match_mapping_type\": \"string\", \"mapping\": {\"type\": \"semantic_text\"}}}]}",
