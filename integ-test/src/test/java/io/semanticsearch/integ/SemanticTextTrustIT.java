@@ -335,6 +335,12 @@ public class SemanticTextTrustIT {
         for (JsonNode passage : raw("copying", "both").path("passages")) {
             assertFalse(passage.toString(), passage.path("text").asText().contains("ClamAV"));
         }
+
+        // A copy_to added later by a mapping update is embedded from then on.
+        ok(node.put("/copying/_mapping", "{\"properties\": {\"note\": {\"type\": \"text\", \"copy_to\": \"body\"}}}"));
+        ok(node.put("/copying/_doc/noted?refresh=true", JSON.createObjectNode().put("body", LOGROTATE)
+            .put("note", "Fail2ban bans addresses after repeated failed logins.").toString()));
+        assertEquals("noted", firstHit("copying", "block repeated failed logins"));
     }
 
     private static String firstHit(String index, String question) {
