@@ -1,6 +1,7 @@
 package io.semanticsearch.ingest;
 
 import io.semanticsearch.mapper.SourcePaths;
+import io.semanticsearch.mapper.SourceText;
 
 import org.opensearch.common.Nullable;
 

@@ -1,6 +1,7 @@
 package io.semanticsearch.ingest;
 
 import io.semanticsearch.embed.ModelIdentity;
+import io.semanticsearch.mapper.SourceText;
 
 import org.opensearch.common.Nullable;
 import org.opensearch.ingest.AbstractBatchingProcessor;

@@ -3,6 +3,7 @@ package io.semanticsearch.ingest;
 import io.semanticsearch.mapper.PassageIntegrity;
 import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SourcePaths;
+import io.semanticsearch.mapper.SourceText;
 
 import org.opensearch.common.Nullable;
 import org.opensearch.ingest.AbstractBatchingSystemProcessor;

@@ -5,6 +5,7 @@ import io.semanticsearch.embed.EmbeddingService;
 import io.semanticsearch.embed.InputType;
 import io.semanticsearch.ingest.PassageChunker.Passage;
 import io.semanticsearch.mapper.PassageIntegrity;
+import io.semanticsearch.mapper.SourceText;
 import io.semanticsearch.mapper.TextChunking;
 
 import org.opensearch.common.Nullable;

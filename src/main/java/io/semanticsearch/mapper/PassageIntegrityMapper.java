@@ -87,9 +87,18 @@ public final class PassageIntegrityMapper extends MetadataFieldMapper {
     static void check(SemanticTextFieldType type, Map<String, Object> document, List<String> copiedFrom) {
         String field = type.name();
         String semanticField = field + SemanticTextFieldMapper.SEMANTIC_SUFFIX;
-        Object value = withCopies(SourcePaths.valueAt(document, field), document, copiedFrom);
         Object semantic = SourcePaths.valueAt(document, semanticField);
-        if (value == null) {
+        SourceText text;
+        try {
+            text = SourceText.readWithCopies(document, field, copiedFrom);
+        } catch (IllegalArgumentException notText) {
+            if (semantic != null) {
+                // Passages of a value that is not text (a copy_to source holding a number, say) cannot be checked.
+                throw new MapperParsingException("field [" + semanticField + "] holds passages that cannot be checked: " + notText.getMessage());
+            }
+            return; // the field's own parser names the value
+        }
+        if (text == null) {
             if (semantic != null) {
                 throw new MapperParsingException(
                     "field [" + semanticField + "] holds passages but [" + field + "] has no value: passages are made by the node from the "
@@ -98,11 +107,8 @@ public final class PassageIntegrityMapper extends MetadataFieldMapper {
             }
             return;
         }
-        List<String> strings = strings(value);
-        if (strings == null) {
-            return; // not text: the field's own parser names the value
-        }
-        boolean array = value instanceof List<?>;
+        List<String> strings = text.strings();
+        boolean array = text.array();
         if (semantic == null) {
             throw new MapperParsingException(
                 "field [" + field + "] was not embedded (it has no [" + semanticField + "]): " + HOW_TO_UPDATE
@@ -116,48 +122,6 @@ public final class PassageIntegrityMapper extends MetadataFieldMapper {
                     + "node from the field's text: do not send [" + semanticField + "]; if the text was changed by a script, " + HOW_TO_UPDATE
             );
         }
-    }
-
-    /** As the pipeline reads it: the own value, then the copied ones, as one array when there are copy sources. */
-    private static Object withCopies(Object own, Map<String, Object> document, List<String> copiedFrom) {
-        if (copiedFrom.isEmpty()) {
-            return own;
-        }
-        List<Object> values = new ArrayList<>();
-        values.add(own);
-        for (String from : copiedFrom) {
-            values.add(SourcePaths.valueAt(document, from));
-        }
-        List<Object> all = new ArrayList<>();
-        boolean any = false;
-        for (Object value : values) {
-            if (value instanceof List<?> list) {
-                all.addAll(list);
-                any = true;
-            } else if (value != null) {
-                all.add(value);
-                any = true;
-            }
-        }
-        return any ? all : null;
-    }
-
-    private static List<String> strings(Object value) {
-        if (value instanceof String string) {
-            return List.of(string);
-        }
-        if (value instanceof List<?> list) {
-            List<String> strings = new ArrayList<>(list.size());
-            for (Object element : list) {
-                if (element instanceof String string) {
-                    strings.add(string);
-                } else {
-                    return null;
-                }
-            }
-            return strings;
-        }
-        return null;
     }
 
     private Fields semanticTextFields(DocumentMapper mapper) {

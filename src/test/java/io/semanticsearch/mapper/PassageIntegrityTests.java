@@ -97,6 +97,25 @@ public class PassageIntegrityTests extends OpenSearchTestCase {
         expectThrows(MapperParsingException.class, () -> PassageIntegrityMapper.check(summary, Map.of("meta.summary", "other", "meta", Map.of("summary_semantic", Map.of("hash", summaryHash)))));
     }
 
+    public void testCopyToSourcesAreReadAsThePipelineReadsThem() {
+        // Own text first, then each source: one array, whose passages point at the copied string too.
+        String arrayHash = PassageIntegrity.hash(BODY, List.of(TEXT, "A title."), true);
+        Map<String, Object> inTitle = passage("title", 2);
+        inTitle.put("element", 1);
+        PassageIntegrityMapper.check(BODY, Map.of("body", TEXT, "title", "A title.", "body_semantic", Map.of("hash", arrayHash, "passages",
+            List.of(inTitle))), List.of("title"));
+        // The same passages without the copy_to are passages of other text.
+        expectThrows(MapperParsingException.class, () -> PassageIntegrityMapper.check(BODY, Map.of("body", TEXT, "title", "A title.",
+            "body_semantic", Map.of("hash", arrayHash, "passages", List.of(inTitle)))));
+        // A copy source that is not text: its passages cannot be checked, so they are refused, never let through.
+        MapperParsingException unchecked = expectThrows(
+            MapperParsingException.class,
+            () -> PassageIntegrityMapper.check(BODY, Map.of("body", TEXT, "count", 42, "body_semantic", semantic(passage("rsync", 0))), List.of("count"))
+        );
+        assertTrue(unchecked.getMessage(), unchecked.getMessage().startsWith("field [body_semantic] holds passages that cannot be checked"));
+        PassageIntegrityMapper.check(BODY, Map.of("body", TEXT, "count", 42), List.of("count")); // no passages: the parsers name it
+    }
+
     private static void assertMismatch(String expected, Object semantic) {
         String problem = PassageIntegrity.mismatch(hash(), List.of(TEXT), false, semantic);
         assertNotNull(String.valueOf(semantic), problem);

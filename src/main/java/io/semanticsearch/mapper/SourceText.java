@@ -1,7 +1,6 @@
-package io.semanticsearch.ingest;
+package io.semanticsearch.mapper;
 
 import io.semanticsearch.JsonTypeNames;
-import io.semanticsearch.mapper.SourcePaths;
 
 import org.opensearch.common.Nullable;
 
@@ -13,9 +12,9 @@ import java.util.Map;
  * What one source field of a document gives to embed: a string, or an array of strings ({@code array}). Read with
  * the errors a user can act on: the field and what it holds. Immutable.
  */
-record SourceText(List<String> strings, boolean array) {
+public record SourceText(List<String> strings, boolean array) {
 
-    SourceText {
+    public SourceText {
         strings = List.copyOf(strings);
     }
 
@@ -26,7 +25,7 @@ record SourceText(List<String> strings, boolean array) {
      *                                  strings, or when it is missing and not {@code ignoreMissing}
      */
     @Nullable
-    static SourceText read(Map<String, Object> source, String path, boolean ignoreMissing) {
+    public static SourceText read(Map<String, Object> source, String path, boolean ignoreMissing) {
         Object value = valueAt(source, path);
         if (value == null) {
             if (ignoreMissing) {
@@ -58,12 +57,12 @@ record SourceText(List<String> strings, boolean array) {
     /**
      * The text a {@code semantic_text} field embeds: its own value, then the values of the fields whose
      * {@code copy_to} names it, in {@code copiedFrom}'s order; always an array when the field has such fields (the
-     * passage check reads it the same way). Null when none of them has a value.
+     * pipeline that embeds and the passage check both read it here). Null when none of them has a value.
      *
      * @throws IllegalArgumentException naming the field, when one of them holds something that is not text
      */
     @Nullable
-    static SourceText readWithCopies(Map<String, Object> source, String path, List<String> copiedFrom) {
+    public static SourceText readWithCopies(Map<String, Object> source, String path, List<String> copiedFrom) {
         SourceText own = read(source, path, true);
         if (copiedFrom.isEmpty()) {
             return own;
@@ -80,7 +79,7 @@ record SourceText(List<String> strings, boolean array) {
         return any ? new SourceText(strings, true) : null;
     }
 
-    static Object valueAt(Map<String, Object> source, String path) {
+    public static Object valueAt(Map<String, Object> source, String path) {
         return SourcePaths.valueAt(source, path);
     }
 
