@@ -8,6 +8,7 @@ import io.semanticsearch.mapper.SemanticVectorFieldType;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.action.IndicesRequest;
+import org.opensearch.action.support.IndicesOptions;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
@@ -111,7 +112,14 @@ final class QueryModels {
      * @throws IllegalArgumentException when {@code requested} names another model than the mapping's
      */
     String modelOf(String index, String field, String requested) {
-        IndexMetadata metadata = clusterService.state().metadata().index(index);
+        // An alias or pattern naming one index is read as that index: its model must not go unchecked.
+        String[] concrete;
+        try {
+            concrete = indexResolver.concreteIndexNames(clusterService.state(), IndicesOptions.lenientExpandOpen(), index);
+        } catch (RuntimeException e) {
+            concrete = new String[0];
+        }
+        IndexMetadata metadata = concrete.length == 1 ? clusterService.state().metadata().index(concrete[0]) : null;
         MappedModels.MappedModel found = metadata == null ? null : mappedModels.of(metadata, field);
         String recorded = found == null || found.embedded() == false ? null : found.model();
         if (recorded == null) {

@@ -103,6 +103,10 @@ public class QueryInputTrustIT {
         // A liked document of another index holds its own model's vectors: compared only with a field of that model.
         assertBadRequest("/text-minilm/_search", semantic("body", "\"like\": {\"_index\": \"text-int8\", \"_id\": \"clamav\"}"),
             "[" + INT8 + "]", "[" + MINILM + "]", "cannot be compared");
+        // Named through an alias, the liked document's index is still read for its model.
+        ok(node.post("/_aliases", "{\"actions\": [{\"add\": {\"index\": \"text-int8\", \"alias\": \"int8-alias\"}}]}"));
+        assertBadRequest("/text-minilm/_search", semantic("body", "\"like\": {\"_index\": \"int8-alias\", \"_id\": \"clamav\"}"),
+            "[" + INT8 + "]", "[" + MINILM + "]", "cannot be compared");
         JsonNode liked = ok(node.post("/text-int8/_search", semantic("body", "\"like\": {\"_index\": \"text-int8\", \"_id\": \"clamav\"}")));
         assertEquals(liked.toString(), "clamav", liked.path("hits").path("hits").path(0).path("_id").asText());
         // Searching both indices at once with text: two models for one field, refused rather than compared.
