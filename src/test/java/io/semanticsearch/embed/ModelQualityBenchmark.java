@@ -87,7 +87,8 @@ public final class ModelQualityBenchmark {
         return better + 1;
     }
 
-    private static double dot(float[] a, float[] b) {
+    /** The dot product of two vectors, in double: their cosine when both are normalised. */
+    public static double dot(float[] a, float[] b) {
         double sum = 0;
         for (int i = 0; i < a.length; i++) {
             sum += a[i] * b[i];
@@ -112,7 +113,8 @@ public final class ModelQualityBenchmark {
         return folder;
     }
 
-    private static List<JsonNode> readLines(Path file) throws IOException {
+    /** The JSON objects of a JSON-lines file, blank lines skipped. */
+    public static List<JsonNode> readLines(Path file) throws IOException {
         List<JsonNode> lines = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
             if (line.isBlank() == false) {

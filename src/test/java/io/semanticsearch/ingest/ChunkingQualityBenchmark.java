@@ -1,14 +1,13 @@
 package io.semanticsearch.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.embed.InputType;
 import io.semanticsearch.embed.ModelFixtures;
+import io.semanticsearch.embed.ModelQualityBenchmark;
 import io.semanticsearch.embed.TokenizedText;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -33,14 +32,12 @@ import java.util.Locale;
  */
 public final class ChunkingQualityBenchmark {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private ChunkingQualityBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path set = Paths.get(args[0]);
-        List<JsonNode> corpus = lines(set.resolve("corpus.jsonl"));
-        List<JsonNode> queries = lines(set.resolve("queries.jsonl"));
+        List<JsonNode> corpus = ModelQualityBenchmark.readLines(set.resolve("corpus.jsonl"));
+        List<JsonNode> queries = ModelQualityBenchmark.readLines(set.resolve("queries.jsonl"));
         List<String> ids = corpus.stream().map(d -> d.path("id").asText()).toList();
         List<String> texts = corpus.stream().map(d -> d.path("text").asText()).toList();
         Path folder = ModelFixtures.modelFolder(Files.createTempDirectory("chunking-quality"), args[1]);
@@ -64,7 +61,7 @@ public final class ChunkingQualityBenchmark {
                     double[] best = new double[texts.size()];
                     java.util.Arrays.fill(best, Double.NEGATIVE_INFINITY);
                     for (int p = 0; p < vectors.length; p++) {
-                        best[owners.get(p)] = Math.max(best[owners.get(p)], dot(questions[q], vectors[p]));
+                        best[owners.get(p)] = Math.max(best[owners.get(p)], ModelQualityBenchmark.dot(questions[q], vectors[p]));
                     }
                     int relevant = ids.indexOf(queries.get(q).path("relevant").asText());
                     int rank = 1;
@@ -105,23 +102,5 @@ public final class ChunkingQualityBenchmark {
         String[] parts = config.split("/");
         PassageChunker chunker = new PassageChunker(model.tokenizer(), Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
         return chunker.chunk(text).stream().map(PassageChunker.Passage::text).toList();
-    }
-
-    private static double dot(float[] a, float[] b) {
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            sum += a[i] * b[i];
-        }
-        return sum;
-    }
-
-    private static List<JsonNode> lines(Path file) throws IOException {
-        List<JsonNode> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            if (line.isBlank() == false) {
-                lines.add(JSON.readTree(line));
-            }
-        }
-        return lines;
     }
 }
