@@ -29,6 +29,7 @@ import io.semanticsearch.mapper.SemanticTextFieldMapper;
 import io.semanticsearch.mapper.SemanticTextMappings;
 import io.semanticsearch.mapper.SemanticVectorFieldMapper;
 import io.semanticsearch.query.FusedHitsQueryBuilder;
+import io.semanticsearch.query.ShardFusionQueryBuilder;
 import io.semanticsearch.query.QueryEmbedder;
 import io.semanticsearch.query.RemoteQueryEmbedAction;
 import io.semanticsearch.query.SemanticQueryBuilder;
@@ -265,7 +266,8 @@ public class SemanticSearchPlugin extends Plugin
                 in -> new SemanticQueryBuilder(in, embedder),
                 parser -> SemanticQueryBuilder.fromXContent(parser, embedder)
             ),
-            new QuerySpec<>(FusedHitsQueryBuilder.NAME, FusedHitsQueryBuilder::new, FusedHitsQueryBuilder::fromXContent)
+            new QuerySpec<>(FusedHitsQueryBuilder.NAME, FusedHitsQueryBuilder::new, FusedHitsQueryBuilder::fromXContent),
+            new QuerySpec<>(ShardFusionQueryBuilder.NAME, ShardFusionQueryBuilder::new, ShardFusionQueryBuilder::fromXContent)
         );
     }
 

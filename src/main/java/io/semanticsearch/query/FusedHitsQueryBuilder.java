@@ -1,6 +1,7 @@
 package io.semanticsearch.query;
 
 import io.semanticsearch.WireFormat;
+import io.semanticsearch.ranking.HybridRanking.Side;
 
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.Query;
@@ -34,9 +35,6 @@ import java.util.function.Supplier;
 public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQueryBuilder> {
 
     public static final String NAME = "semantic_fused_hits";
-
-    /** One side's opinion of a document: its rank there (1 = first) and raw score. */
-    public record Side(int rank, float score) {}
 
     /** A fused document: where it is, its fused score, and what each side made of it (null where it was not found). */
     public record Hit(String index, String id, float score, @Nullable Side lexical, @Nullable Side semantic) {}
@@ -170,7 +168,8 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
             if (hit.index().equals(index)) {
                 ids.add(Uid.encodeId(hit.id()));
                 scores.add(hit.score());
-                explanations.add(explain(hit));
+                // The BM25 query is there exactly when a BM25 side ran (hybrid): without one there is no side to explain.
+                explanations.add(explain(hit.score(), fusion, highlight != null, hit.lexical(), hit.semantic()));
             }
         }
         float[] scoreArray = new float[scores.size()];
@@ -181,12 +180,12 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
         return new FusedScoreQuery(IdFieldMapper.NAME, ids.toArray(BytesRef[]::new), scoreArray, explanations, highlightQuery, vector, vectorField);
     }
 
-    private Explanation explain(Hit hit) {
+    /** How a document of a whole-result ranking got its score: the fusion, and what each side that ran made of it. */
+    static Explanation explain(float score, String fusion, boolean lexicalRan, @Nullable Side lexical, @Nullable Side semantic) {
         String description = "ranked over the whole result: " + fusion;
-        // The BM25 query is there exactly when a BM25 side ran (hybrid): without one there is no side to explain.
-        return highlight == null
-            ? Explanation.match(hit.score(), description, side(hit.semantic(), "semantic"))
-            : Explanation.match(hit.score(), description, side(hit.lexical(), "bm25"), side(hit.semantic(), "semantic"));
+        return lexicalRan
+            ? Explanation.match(score, description, side(lexical, "bm25"), side(semantic, "semantic"))
+            : Explanation.match(score, description, side(semantic, "semantic"));
     }
 
     private static Explanation side(Side side, String name) {

@@ -3,6 +3,7 @@ package io.semanticsearch.query;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.BooleanClause;
@@ -24,15 +25,19 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Matches the documents of a fused hybrid result by {@code _id}, each with the score the coordinating node gave it.
- * Written here because Lucene has no query that gives listed documents listed scores: a {@code BooleanQuery} of
+ * Matches the documents of a fused result, each with the score the fusion gave it: listed by {@code _id} when the
+ * coordinating node fused them, or by Lucene doc id when one shard did ({@link ShardFusionQuery}), for its own reader
+ * only. Written here because Lucene has no query that gives listed documents listed scores: a {@code BooleanQuery} of
  * boosted term queries would do it, but meets the clause limit at a window of 512 per side. A few hundred ids are
  * looked up per segment in the terms dictionary, as a {@code TermInSetQuery} does.
  */
 final class FusedScoreQuery extends Query {
 
+    // Either ids in idField, or doc ids of the reader whose context id is readerId.
     private final String idField;
     private final BytesRef[] ids;
+    private final int[] docs;
+    private final Object readerId;
     private final float[] scores;
     private final List<Explanation> explanations;
     // What highlighters see of this query (the BM25 side's terms); null for none.
@@ -54,9 +59,32 @@ final class FusedScoreQuery extends Query {
         this.vectorField = vectorField;
         this.idField = idField;
         this.ids = ids;
+        this.docs = null;
+        this.readerId = null;
         this.scores = scores;
         this.explanations = explanations;
         this.highlight = highlight;
+    }
+
+    /** The documents {@code docs} (doc ids of the reader whose context id is {@code readerId}) with their scores. */
+    FusedScoreQuery(
+        Object readerId,
+        int[] docs,
+        float[] scores,
+        List<Explanation> explanations,
+        Query highlight,
+        float[] vector,
+        String vectorField
+    ) {
+        this.idField = null;
+        this.ids = null;
+        this.docs = docs;
+        this.readerId = readerId;
+        this.scores = scores;
+        this.explanations = explanations;
+        this.highlight = highlight;
+        this.vector = vector;
+        this.vectorField = vectorField;
     }
 
     @Override
@@ -94,6 +122,25 @@ final class FusedScoreQuery extends Query {
     private record Matches(int[] docs, int[] slots, int count) {}
 
     private Matches listed(LeafReaderContext context) throws IOException {
+        return docs != null ? listedDocs(context) : listedIds(context);
+    }
+
+    private Matches listedDocs(LeafReaderContext context) {
+        if (ReaderUtil.getTopLevelContext(context).id() != readerId) {
+            throw new IllegalStateException("a shard's fused documents were searched with another reader than the one that ranked them");
+        }
+        long[] found = new long[docs.length];
+        int count = 0;
+        int end = context.docBase + context.reader().maxDoc();
+        for (int slot = 0; slot < docs.length; slot++) {
+            if (docs[slot] >= context.docBase && docs[slot] < end) {
+                found[count++] = ((long) (docs[slot] - context.docBase) << 32) | slot;
+            }
+        }
+        return sorted(found, count);
+    }
+
+    private Matches listedIds(LeafReaderContext context) throws IOException {
         LeafReader reader = context.reader();
         Terms terms = reader.terms(idField);
         if (terms == null) {
@@ -118,6 +165,11 @@ final class FusedScoreQuery extends Query {
                 }
             }
         }
+        return sorted(found, count);
+    }
+
+    /** Doc ids (high 32 bits) with their slots (low 32 bits), in doc id order. */
+    private static Matches sorted(long[] found, int count) {
         Arrays.sort(found, 0, count);
         int[] docs = new int[count];
         int[] slots = new int[count];
@@ -209,20 +261,22 @@ final class FusedScoreQuery extends Query {
 
     @Override
     public String toString(String field) {
-        return "FusedScoreQuery(" + ids.length + " documents)";
+        return "FusedScoreQuery(" + scores.length + " documents)";
     }
 
     @Override
     public boolean equals(Object other) {
         return sameClassAs(other)
-            && idField.equals(((FusedScoreQuery) other).idField)
+            && Objects.equals(idField, ((FusedScoreQuery) other).idField)
             && Arrays.equals(ids, ((FusedScoreQuery) other).ids)
+            && Arrays.equals(docs, ((FusedScoreQuery) other).docs)
+            && readerId == ((FusedScoreQuery) other).readerId
             && Arrays.equals(scores, ((FusedScoreQuery) other).scores)
             && Objects.equals(highlight, ((FusedScoreQuery) other).highlight);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(classHash(), idField, Arrays.hashCode(ids), Arrays.hashCode(scores), highlight);
+        return Objects.hash(classHash(), idField, Arrays.hashCode(ids), Arrays.hashCode(docs), Arrays.hashCode(scores), highlight);
     }
 }

@@ -34,6 +34,7 @@ public final class QueryEmbedder {
     private final ClusterService clusterService;
     private final ThreadPool threadPool;
     private final QueryModels models;
+    private final SearchedShards shards;
 
     public QueryEmbedder(
         EmbeddingService embeddings,
@@ -45,6 +46,7 @@ public final class QueryEmbedder {
         this.clusterService = clusterService;
         this.threadPool = threadPool;
         this.models = new QueryModels(clusterService, indexResolver);
+        this.shards = new SearchedShards(clusterService, indexResolver);
     }
 
     /**
@@ -75,6 +77,11 @@ public final class QueryEmbedder {
             }
         }
         return wanted.fingerprint() == null ? namedModel(field, wanted.name()) : identifiedModel(field, wanted.name(), wanted.fingerprint());
+    }
+
+    /** Which shards a search reaches. */
+    SearchedShards shards() {
+        return shards;
     }
 
     /** Which model a query text for a field must be embedded with, read from the mappings. */

@@ -51,6 +51,8 @@ public final class QueryVectors {
                     found[0] = new Found(exact.targetCopy(), exact.field());
                 } else if (q instanceof FusedScoreQuery fused && fused.vector() != null) {
                     found[0] = new Found(fused.vector(), fused.vectorField());
+                } else if (q instanceof ShardFusionQuery fusing) {
+                    found[0] = new Found(fusing.vector(), fusing.vectorField());
                 }
             }
         });

@@ -7,6 +7,7 @@ import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.SetOnce;
+import org.opensearch.action.search.SearchRequest;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -434,7 +436,9 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
     private QueryBuilder wholeResult(SemanticQueryBuilder withVector, String queryText, QueryRewriteContext context) {
         withVector.hybrid = null;
         withVector.diversity = null;
-        return WholeResultRewrite.start(withVector, queryText, hybrid, diversity, filter, context).boost(boost()).queryName(queryName());
+        QueryEmbedder queryEmbedder = embedder == null ? null : embedder.get();
+        Predicate<SearchRequest> oneShard = queryEmbedder == null ? search -> false : queryEmbedder.shards()::reachesOne;
+        return WholeResultRewrite.start(withVector, queryText, hybrid, diversity, filter, oneShard, context).boost(boost()).queryName(queryName());
     }
 
     private QueryEmbedder embedder() {

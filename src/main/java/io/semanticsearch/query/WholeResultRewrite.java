@@ -1,11 +1,11 @@
 package io.semanticsearch.query;
 
 import io.semanticsearch.query.FusedHitsQueryBuilder.Hit;
-import io.semanticsearch.query.FusedHitsQueryBuilder.Side;
 import io.semanticsearch.ranking.Fusion;
+import io.semanticsearch.ranking.HybridRanking;
+import io.semanticsearch.ranking.HybridRanking.Ranked;
+import io.semanticsearch.ranking.HybridRanking.Side;
 import io.semanticsearch.ranking.LexicalText;
-import io.semanticsearch.ranking.MaximalMarginalRelevance;
-import io.semanticsearch.ranking.ReciprocalRankFusion.Fused;
 
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.action.search.MultiSearchRequest;
@@ -26,9 +26,9 @@ import org.opensearch.search.builder.SearchSourceBuilder;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The coordinating node's part of a {@code semantic} query whose ranking needs the whole result: {@code hybrid}
@@ -36,14 +36,13 @@ import java.util.Map;
  * BM25 side for hybrid, as searches of the same indices (each its best {@code rank_window_size} documents, with the
  * query's {@code filter}), fuses their rankings with {@link Fusion}, the code {@code _rag} fuses with, reorders them
  * for diversity, and rewrites the query into {@link FusedHitsQueryBuilder}. Ranking over the whole result, not per
- * shard, is what makes it the same on any number of shards; the price is a second round trip to the shards, which
- * neural-search avoids by fusing in a search pipeline and Elasticsearch by a retriever, neither an ordinary query.
+ * shard, is what makes it the same on any number of shards; the price is a second round trip to the shards. A hybrid
+ * search that reaches one shard does without it: that shard's ranking is the whole result's, so the query goes on as
+ * {@link ShardFusionQueryBuilder} and the shard fuses in its query phase, with the same code ({@link HybridRanking}).
  */
 final class WholeResultRewrite {
 
     record Key(String index, String id) {}
-
-    private static final double LOWEST_SCORE = 0.001;
 
     private WholeResultRewrite() {}
 
@@ -53,6 +52,7 @@ final class WholeResultRewrite {
      * @param hybrid    the fusion with BM25, or null
      * @param diversity the reordering, or null
      * @param filter    the query's filter, applied to both sides
+     * @param oneShard  whether the search reaches exactly one shard (and no filtering alias), which may then rank alone
      */
     static QueryBuilder start(
         SemanticQueryBuilder semantic,
@@ -60,6 +60,7 @@ final class WholeResultRewrite {
         @Nullable HybridOptions hybrid,
         @Nullable DiversityOptions diversity,
         QueryBuilder filter,
+        Predicate<SearchRequest> oneShard,
         QueryRewriteContext context
     ) {
         String option = hybrid != null ? "[semantic] [hybrid]" : "[semantic] [diversity]";
@@ -97,17 +98,23 @@ final class WholeResultRewrite {
         String[] vectorPaths = diversity == null ? null : DocumentVectors.sourcePaths(semantic.fieldName());
         MultiSearchRequest searches = new MultiSearchRequest().add(side(search, semantic.k(window).filter(narrowed), window, vectorPaths));
         QueryBuilder match = null;
+        QueryBuilder lexical = null;
         String textField = null;
         if (hybrid != null) {
             textField = hybrid.textField() != null ? hybrid.textField() : semantic.fieldName();
             match = QueryBuilders.matchQuery(textField, LexicalText.bounded(text, LexicalText.maxWords()));
-            QueryBuilder lexical = narrowed == null ? match : QueryBuilders.boolQuery().must(match).filter(narrowed);
+            lexical = narrowed == null ? match : QueryBuilders.boolQuery().must(match).filter(narrowed);
             // BM25 with the whole index's term statistics (DFS), not each shard's: the same ranking on 1 shard and on 5.
             searches.add(side(search, lexical, window, vectorPaths).searchType(SearchType.DFS_QUERY_THEN_FETCH));
         }
         String lexicalField = textField;
         QueryBuilder highlight = match;
         String description = describe(hybrid, diversity, window);
+        if (diversity == null && oneShard.test(search)) {
+            // One shard holds the whole result: it ranks it in the query phase, one round trip instead of two.
+            return new ShardFusionQueryBuilder(lexical, semantic, textField, hybrid.textField() != null, hybrid.fusion(), window, description,
+                match, semantic.queryVector(), semantic.fieldName());
+        }
         SetOnce<FusedHitsQueryBuilder> ranked = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> client.multiSearch(searches, ActionListener.wrap(response -> {
             MultiSearchResponse.Item[] items = response.getResponses();
@@ -117,27 +124,31 @@ final class WholeResultRewrite {
             }
             if (items.length > 1 && items[1].isFailure()) {
                 listener.onFailure(new IllegalArgumentException(
-                    "[semantic] [hybrid] the BM25 side, a [match] on [" + lexicalField + "], failed: " + items[1].getFailureMessage()
-                        + (hybrid.textField() == null ? "; set [hybrid] [text_field] to the text field to search (a semantic_text field is its own)" : ""),
-                    items[1].getFailure()
-                ));
+                    lexicalFailure(lexicalField, hybrid.textField() != null, items[1].getFailureMessage()), items[1].getFailure()));
                 return;
             }
-            SearchResponse semanticResponse = items[0].getResponse();
-            List<Hit> hits = items.length > 1
-                ? fuse(hybrid.fusion(), sides(items[1].getResponse()), sides(semanticResponse))
-                : ranked(sides(semanticResponse));
+            Map<Key, Side> semanticSide = sides(items[0].getResponse());
+            List<Ranked<Key>> fused = items.length > 1
+                ? HybridRanking.fuse(hybrid.fusion(), sides(items[1].getResponse()), semanticSide)
+                : HybridRanking.semanticOnly(semanticSide);
             if (diversity != null) {
                 Map<Key, float[]> vectors = new HashMap<>();
                 for (MultiSearchResponse.Item item : items) {
                     vectors.putAll(vectors(item.getResponse(), semantic.fieldName()));
                 }
-                hits = diversify(hits, vectors, diversity.lambda());
+                fused = HybridRanking.diversify(fused, vectors, diversity.lambda());
             }
+            List<Hit> hits = fused.stream().map(r -> new Hit(r.key().index(), r.key().id(), r.score(), r.lexical(), r.semantic())).toList();
             ranked.set(new FusedHitsQueryBuilder(hits, description, highlight, semantic.queryVector(), semantic.fieldName()));
             listener.onResponse(null);
         }, listener::onFailure)));
         return new FusedHitsQueryBuilder(ranked::get);
+    }
+
+    /** Why the BM25 side of a hybrid search failed, and what to do. */
+    static String lexicalFailure(String field, boolean textFieldGiven, String cause) {
+        return "[semantic] [hybrid] the BM25 side, a [match] on [" + field + "], failed: " + cause
+            + (textFieldGiven ? "" : "; set [hybrid] [text_field] to the text field to search (a semantic_text field is its own)");
     }
 
     /**
@@ -196,74 +207,15 @@ final class WholeResultRewrite {
             .preference(search.preference());
     }
 
-    /** The semantic side alone, in its order: each document keeps its similarity score. */
-    static List<Hit> ranked(Map<Key, Side> semantic) {
-        List<Key> keys = new ArrayList<>(semantic.keySet());
-        List<Double> scores = keys.stream().map(k -> (double) semantic.get(k).score()).toList();
-        return hits(keys, scores, Map.of(), semantic);
-    }
-
-    /** The two sides fused, best first. */
-    static List<Hit> fuse(Fusion fusion, Map<Key, Side> lexical, Map<Key, Side> semantic) {
-        List<Fused<Key>> fused = fusion.fuse(scores(lexical), scores(semantic));
-        return hits(fused.stream().map(Fused::key).toList(), fused.stream().map(Fused::score).toList(), lexical, semantic);
-    }
-
-    /**
-     * {@code hits} reordered by maximal marginal relevance (relevance: their scores, min-max normalized; redundancy:
-     * the cosine of their vectors, zero for a document without one). Their scores become the order, {@code 1} for the
-     * first and falling by {@code 1/n}: a relevance mixed with novelty is no similarity any more.
-     */
-    static List<Hit> diversify(List<Hit> hits, Map<Key, float[]> vectors, double lambda) {
-        if (hits.isEmpty()) {
-            return hits;
-        }
-        int dims = vectors.values().stream().mapToInt(v -> v.length).max().orElse(1);
-        double min = hits.stream().mapToDouble(Hit::score).min().orElse(0);
-        double max = hits.stream().mapToDouble(Hit::score).max().orElse(0);
-        double[] relevance = new double[hits.size()];
-        float[][] itemVectors = new float[hits.size()][];
-        for (int i = 0; i < hits.size(); i++) {
-            Hit hit = hits.get(i);
-            relevance[i] = max > min ? (hit.score() - min) / (max - min) : 1;
-            float[] vector = vectors.get(new Key(hit.index(), hit.id()));
-            itemVectors[i] = vector != null && vector.length == dims ? vector : new float[dims];
-        }
-        int[] order = MaximalMarginalRelevance.select(relevance, itemVectors, hits.size(), lambda);
-        List<Hit> reordered = new ArrayList<>(order.length);
-        for (int rank = 0; rank < order.length; rank++) {
-            Hit hit = hits.get(order[rank]);
-            reordered.add(new Hit(hit.index(), hit.id(), (float) (order.length - rank) / order.length, hit.lexical(), hit.semantic()));
-        }
-        return reordered;
-    }
-
-    /**
-     * The documents with strictly falling scores: Lucene wants no negative score (a z-score fusion has some, so all
-     * are shifted by the same amount, up to a lowest score of {@value #LOWEST_SCORE}) and orders ties by shard and doc
-     * id, where the ranking ordered them by first sight; the next float down keeps its order.
-     */
-    private static List<Hit> hits(List<Key> keys, List<Double> scores, Map<Key, Side> lexical, Map<Key, Side> semantic) {
-        double lowest = scores.isEmpty() ? 0 : scores.get(scores.size() - 1);
-        // Lifted so that the lowest scores LOWEST_SCORE: room below it for ties to be stepped down without reaching 0.
-        double shift = Math.max(0, LOWEST_SCORE - lowest);
-        List<Hit> hits = new ArrayList<>(keys.size());
-        float previous = Float.POSITIVE_INFINITY;
-        for (int i = 0; i < keys.size(); i++) {
-            Key key = keys.get(i);
-            float score = Math.min((float) (scores.get(i) + shift), Math.nextDown(previous));
-            hits.add(new Hit(key.index(), key.id(), score, lexical.get(key), semantic.get(key)));
-            previous = score;
-        }
-        return hits;
-    }
-
+    /** A search's hits, best first, as a side of the ranking. */
     static Map<Key, Side> sides(SearchResponse response) {
-        Map<Key, Side> sides = new LinkedHashMap<>();
+        List<Key> keys = new ArrayList<>();
+        List<Float> scores = new ArrayList<>();
         for (SearchHit hit : response.getHits().getHits()) {
-            sides.putIfAbsent(new Key(hit.getIndex(), hit.getId()), new Side(sides.size() + 1, hit.getScore()));
+            keys.add(new Key(hit.getIndex(), hit.getId()));
+            scores.add(hit.getScore());
         }
-        return sides;
+        return HybridRanking.side(keys, scores);
     }
 
     private static Map<Key, float[]> vectors(SearchResponse response, String field) {
@@ -276,12 +228,6 @@ final class WholeResultRewrite {
             }
         }
         return vectors;
-    }
-
-    private static Map<Key, Double> scores(Map<Key, Side> sides) {
-        Map<Key, Double> scores = new LinkedHashMap<>();
-        sides.forEach((key, side) -> scores.put(key, (double) side.score()));
-        return scores;
     }
 
     private static String describe(HybridOptions hybrid, DiversityOptions diversity, int window) {

@@ -102,10 +102,19 @@ public class HybridSearchIT {
     @Test
     public void hybridSearchRanksAsRagRetrievesOnOneAndThreeShards() {
         for (String question : QUESTIONS) {
-            List<String> one = ids(search("hybrid-1", hybridSearch(question, "")));
-            List<String> three = ids(search("hybrid-3", hybridSearch(question, "")));
+            long queriesBefore = queryPhases("hybrid-1");
+            JsonNode oneShard = search("hybrid-1", hybridSearch(question, ""));
+            // One shard ranks the whole result itself: one query phase, not one per side plus one for the fused hits.
+            assertEquals(question, 1, queryPhases("hybrid-1") - queriesBefore);
+            JsonNode threeShards = search("hybrid-3", hybridSearch(question, ""));
+            List<String> one = ids(oneShard);
+            List<String> three = ids(threeShards);
             assertEquals(question, 5, one.size());
             assertEquals("scores are fused over the whole result, not per shard: " + question, one, three);
+            for (int i = 0; i < one.size(); i++) {
+                assertEquals(question + " " + one.get(i), oneShard.path("hits").path("hits").get(i).path("_score").doubleValue(),
+                    threeShards.path("hits").path("hits").get(i).path("_score").doubleValue(), 1e-5);
+            }
 
             JsonNode rag = node.post("/hybrid-1/_rag", "{\"question\": " + JSON.valueToTree(question) + ", \"field\": \"body\", \"k\": 5}").json();
             Set<String> cited = new LinkedHashSet<>();
@@ -116,48 +125,61 @@ public class HybridSearchIT {
         assertEquals("logrotate", hit.path("_id").asText());
     }
 
+    /** One shard, which ranks a hybrid search alone, and three, whose ranking the coordinating node fuses. */
+    private static final List<String> BOTH = List.of("hybrid-1", "hybrid-3");
+
+    private static long queryPhases(String index) {
+        return node.get("/" + index + "/_stats/search").json().path("_all").path("primaries").path("search").path("query_total").asLong();
+    }
+
     @Test
     public void pagesAreSlicesOfOneRanking() {
         String question = QUESTIONS.get(1);
-        List<String> all = ids(search("hybrid-3", hybridSearch(question, "")));
-        List<String> page = ids(search("hybrid-3", "{\"from\": 2, \"size\": 2, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": "
-            + JSON.valueToTree(question) + ", \"hybrid\": {}}}}"));
-        assertEquals(all.subList(2, 4), page);
+        for (String index : List.of("hybrid-1", "hybrid-3")) {
+            List<String> all = ids(search(index, hybridSearch(question, "")));
+            List<String> page = ids(search(index, "{\"from\": 2, \"size\": 2, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": "
+                + JSON.valueToTree(question) + ", \"hybrid\": {}}}}"));
+            assertEquals(index, all.subList(2, 4), page);
+        }
     }
 
     @Test
     public void theFilterAppliesToBothSidesAndAggregationsCountTheFusedDocuments() {
-        JsonNode response = search("hybrid-3", "{\"size\": 5, \"track_total_hits\": true, \"aggs\": {\"topics\": {\"terms\": {\"field\": \"topic\"}}}, "
-            + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"log files\", \"filter\": {\"terms\": {\"topic\": [\"logs\", \"security\"]}}, \"hybrid\": {}}}}");
-        JsonNode hits = response.path("hits").path("hits");
-        assertTrue(response.toString(), hits.size() > 0);
-        long bucketed = 0;
-        for (JsonNode bucket : response.path("aggregations").path("topics").path("buckets")) {
-            assertTrue(bucket.toString(), List.of("logs", "security").contains(bucket.path("key").asText()));
-            bucketed += bucket.path("doc_count").asLong();
-        }
-        assertEquals(response.path("hits").path("total").path("value").asLong(), bucketed);
-        for (JsonNode hit : hits) {
-            assertTrue(hit.toString(), List.of("logrotate", "journald", "ufw", "fail2ban", "sshd").contains(hit.path("_id").asText()));
+        for (String index : BOTH) {
+            JsonNode response = search(index, "{\"size\": 5, \"track_total_hits\": true, \"aggs\": {\"topics\": {\"terms\": {\"field\": \"topic\"}}}, "
+                + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"log files\", \"filter\": {\"terms\": {\"topic\": [\"logs\", \"security\"]}}, \"hybrid\": {}}}}");
+            JsonNode hits = response.path("hits").path("hits");
+            assertTrue(response.toString(), hits.size() > 0);
+            long bucketed = 0;
+            for (JsonNode bucket : response.path("aggregations").path("topics").path("buckets")) {
+                assertTrue(bucket.toString(), List.of("logs", "security").contains(bucket.path("key").asText()));
+                bucketed += bucket.path("doc_count").asLong();
+            }
+            assertEquals(response.path("hits").path("total").path("value").asLong(), bucketed);
+            for (JsonNode hit : hits) {
+                assertTrue(hit.toString(), List.of("logrotate", "journald", "ufw", "fail2ban", "sshd").contains(hit.path("_id").asText()));
+            }
         }
     }
 
     @Test
     public void aSurroundingBoolNarrowsBothSidesAndFunctionScoreRescores() {
-        String semantic = "{\"semantic\": {\"field\": \"body\", \"query\": \"log files and logins\", \"hybrid\": {}}}";
-        JsonNode bool = search("hybrid-3", "{\"size\": 5, \"_source\": [\"topic\"], \"query\": {\"bool\": {\"must\": [" + semantic + "], "
-            + "\"filter\": [{\"terms\": {\"topic\": [\"logs\", \"security\"]}}], \"must_not\": [{\"ids\": {\"values\": [\"logrotate\"]}}]}}}");
-        List<String> ids = ids(bool);
-        assertFalse(ids.toString(), ids.isEmpty() || ids.contains("logrotate"));
-        bool.path("hits").path("hits").forEach(hit -> assertTrue(hit.toString(), List.of("logs", "security").contains(hit.path("_source").path("topic").asText())));
-        // The same as the filter inside the semantic query, which applies to both sides.
-        List<String> inside = ids(search("hybrid-3", "{\"size\": 5, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"log files and logins\", \"hybrid\": {}, "
-            + "\"filter\": {\"bool\": {\"filter\": [{\"terms\": {\"topic\": [\"logs\", \"security\"]}}], \"must_not\": [{\"ids\": {\"values\": [\"logrotate\"]}}]}}}}}"));
-        assertEquals(inside, ids);
+        for (String index : BOTH) {
+            String semantic = "{\"semantic\": {\"field\": \"body\", \"query\": \"log files and logins\", \"hybrid\": {}}}";
+            JsonNode bool = search(index, "{\"size\": 5, \"_source\": [\"topic\"], \"query\": {\"bool\": {\"must\": [" + semantic + "], "
+                + "\"filter\": [{\"terms\": {\"topic\": [\"logs\", \"security\"]}}], \"must_not\": [{\"ids\": {\"values\": [\"logrotate\"]}}]}}}");
+            List<String> ids = ids(bool);
+            assertFalse(ids.toString(), ids.isEmpty() || ids.contains("logrotate"));
+            bool.path("hits").path("hits").forEach(hit -> assertTrue(hit.toString(), List.of("logs", "security").contains(hit.path("_source").path("topic").asText())));
+            // The same as the filter inside the semantic query, which applies to both sides.
+            List<String> inside = ids(search(index, "{\"size\": 5, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"log files and logins\", \"hybrid\": {}, "
+                + "\"filter\": {\"bool\": {\"filter\": [{\"terms\": {\"topic\": [\"logs\", \"security\"]}}], \"must_not\": [{\"ids\": {\"values\": [\"logrotate\"]}}]}}}}}"));
+            assertEquals(inside, ids);
 
-        JsonNode boosted = search("hybrid-3", "{\"size\": 3, \"_source\": [\"topic\"], \"query\": {\"function_score\": {\"query\": " + semantic + ", "
-            + "\"functions\": [{\"filter\": {\"term\": {\"topic\": \"security\"}}, \"weight\": 100}]}}}");
-        assertEquals(boosted.toString(), "security", boosted.path("hits").path("hits").get(0).path("_source").path("topic").asText());
+            JsonNode boosted = search(index, "{\"size\": 3, \"_source\": [\"topic\"], \"query\": {\"function_score\": {\"query\": " + semantic + ", "
+                + "\"functions\": [{\"filter\": {\"term\": {\"topic\": \"security\"}}, \"weight\": 100}]}}}");
+            assertEquals(boosted.toString(), "security", boosted.path("hits").path("hits").get(0).path("_source").path("topic").asText());
+        }
     }
 
     @Test
@@ -176,7 +198,7 @@ public class HybridSearchIT {
     @Test
     public void sentenceHighlightsAreTheClosestSentencesWithScoresAndOffsets() {
         for (String hybrid : List.of("", ", \"hybrid\": {}")) {
-            JsonNode response = search("hybrid-3", "{\"size\": 3, \"highlight\": {\"fields\": {\"body\": {\"type\": \"semantic_sentences\", "
+            JsonNode response = search(hybrid.isEmpty() ? "hybrid-3" : "hybrid-1", "{\"size\": 3, \"highlight\": {\"fields\": {\"body\": {\"type\": \"semantic_sentences\", "
                 + "\"number_of_fragments\": 2, \"pre_tags\": [\"[\"], \"post_tags\": [\"]\"]}}}, "
                 + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"where is the configuration file of logrotate\"" + hybrid + "}}}");
             JsonNode first = response.path("hits").path("hits").get(0);
@@ -226,14 +248,16 @@ public class HybridSearchIT {
 
     @Test
     public void postFilterNarrowsThePageAfterTheFusion() {
-        JsonNode response = search("hybrid-3", "{\"size\": 5, \"_source\": [\"topic\"], \"track_total_hits\": true, "
-            + "\"aggs\": {\"topics\": {\"terms\": {\"field\": \"topic\"}}}, \"post_filter\": {\"term\": {\"topic\": \"logs\"}}, "
-            + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"log files and logins\", \"hybrid\": {}}}}");
-        JsonNode hits = response.path("hits").path("hits");
-        assertTrue(response.toString(), hits.size() > 0);
-        hits.forEach(hit -> assertEquals(hit.toString(), "logs", hit.path("_source").path("topic").asText()));
-        // Aggregations see the fused documents before the post filter: more than one topic.
-        assertTrue(response.toString(), response.path("aggregations").path("topics").path("buckets").size() > 1);
+        for (String index : BOTH) {
+            JsonNode response = search(index, "{\"size\": 5, \"_source\": [\"topic\"], \"track_total_hits\": true, "
+                + "\"aggs\": {\"topics\": {\"terms\": {\"field\": \"topic\"}}}, \"post_filter\": {\"term\": {\"topic\": \"logs\"}}, "
+                + "\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"log files and logins\", \"hybrid\": {}}}}");
+            JsonNode hits = response.path("hits").path("hits");
+            assertTrue(response.toString(), hits.size() > 0);
+            hits.forEach(hit -> assertEquals(hit.toString(), "logs", hit.path("_source").path("topic").asText()));
+            // Aggregations see the fused documents before the post filter: more than one topic.
+            assertTrue(response.toString(), response.path("aggregations").path("topics").path("buckets").size() > 1);
+        }
     }
 
     @Test
