@@ -15,6 +15,7 @@ import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.IdFieldMapper;
 import org.opensearch.index.mapper.Uid;
 import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.InnerHitContextBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -49,14 +51,21 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
     // The semantic side's vector and field, for the semantic_sentences highlighter.
     private final float[] vector;
     private final String vectorField;
+    // The semantic side, whose inner hits (a semantic_text field's passages) each fused hit brings.
+    private final QueryBuilder semantic;
 
-    FusedHitsQueryBuilder(List<Hit> hits, String fusion, @Nullable QueryBuilder highlight, float[] vector, String vectorField) {
+    FusedHitsQueryBuilder(List<Hit> hits, String fusion, @Nullable QueryBuilder highlight, SemanticQueryBuilder semantic) {
+        this(hits, fusion, highlight, semantic.queryVector(), semantic.fieldName(), semantic);
+    }
+
+    private FusedHitsQueryBuilder(List<Hit> hits, String fusion, QueryBuilder highlight, float[] vector, String vectorField, QueryBuilder semantic) {
         this.hits = List.copyOf(hits);
         this.fusion = fusion;
         this.highlight = highlight;
         this.pending = null;
         this.vector = vector;
         this.vectorField = vectorField;
+        this.semantic = semantic;
     }
 
     /** Stands in while the two searches run: the next rewrite round swaps in their fusion. */
@@ -67,6 +76,7 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
         this.pending = pending;
         this.vector = null;
         this.vectorField = null;
+        this.semantic = null;
     }
 
     public FusedHitsQueryBuilder(StreamInput in) throws IOException {
@@ -83,6 +93,7 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
         this.pending = null;
         this.vector = in.readFloatArray();
         this.vectorField = in.readString();
+        this.semantic = in.readNamedWriteable(QueryBuilder.class);
     }
 
     private static Side readSide(StreamInput in) throws IOException {
@@ -107,6 +118,7 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
         out.writeOptionalNamedWriteable(highlight);
         out.writeFloatArray(vector);
         out.writeString(vectorField);
+        out.writeNamedWriteable(semantic);
     }
 
     private static void writeSide(StreamOutput out, Side side) throws IOException {
@@ -147,12 +159,23 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
     }
 
     @Override
-    protected QueryBuilder doRewrite(QueryRewriteContext context) {
+    protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
         if (pending == null) {
-            return this;
+            // On a shard, a semantic_text field's side becomes the nested query over its passages, with their inner hits.
+            QueryBuilder rewritten = semantic.rewrite(context);
+            return rewritten == semantic
+                ? this
+                : new FusedHitsQueryBuilder(hits, fusion, highlight, vector, vectorField, rewritten).boost(boost()).queryName(queryName());
         }
         FusedHitsQueryBuilder fused = pending.get();
         return fused == null ? this : fused.boost(boost()).queryName(queryName());
+    }
+
+    @Override
+    protected void extractInnerHitBuilders(Map<String, InnerHitContextBuilder> innerHits) {
+        if (semantic != null) {
+            InnerHitContextBuilder.extractInnerHits(semantic, innerHits);
+        }
     }
 
     @Override
@@ -201,11 +224,12 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
             && Objects.equals(highlight, other.highlight)
             && Objects.equals(pending, other.pending)
             && Arrays.equals(vector, other.vector)
-            && Objects.equals(vectorField, other.vectorField);
+            && Objects.equals(vectorField, other.vectorField)
+            && Objects.equals(semantic, other.semantic);
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(hits, fusion, highlight, pending, Arrays.hashCode(vector), vectorField);
+        return Objects.hash(hits, fusion, highlight, pending, Arrays.hashCode(vector), vectorField, semantic);
     }
 }

@@ -119,12 +119,8 @@ public record HybridOptions(@Nullable String textField, Fusion fusion, @Nullable
         if (textField != null) {
             builder.field("text_field", textField);
         }
-        builder.field("fusion", fusion.method().toString());
-        if (fusion.method() == Fusion.Method.RRF) {
-            builder.field("rank_constant", fusion.rankConstant());
-        } else {
-            builder.field("normalizer", fusion.normalizer().toString());
-            builder.field("semantic_weight", fusion.semanticWeight());
+        for (Map.Entry<String, Object> option : fusion.options().entrySet()) {
+            builder.field(option.getKey(), option.getValue());
         }
         if (rankWindowSize != null) {
             builder.field("rank_window_size", rankWindowSize);

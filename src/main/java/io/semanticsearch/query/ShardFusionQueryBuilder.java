@@ -13,12 +13,14 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.InnerHitContextBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -145,6 +147,12 @@ public final class ShardFusionQueryBuilder extends AbstractQueryBuilder<ShardFus
             vector,
             vectorField
         ).boost(boost()).queryName(queryName());
+    }
+
+    @Override
+    protected void extractInnerHitBuilders(Map<String, InnerHitContextBuilder> innerHits) {
+        // Each fused hit brings its passages (a semantic_text field's), as the semantic query's own hits do.
+        InnerHitContextBuilder.extractInnerHits(semantic, innerHits);
     }
 
     @Override

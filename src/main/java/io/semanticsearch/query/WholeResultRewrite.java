@@ -139,7 +139,7 @@ final class WholeResultRewrite {
                 fused = HybridRanking.diversify(fused, vectors, diversity.lambda());
             }
             List<Hit> hits = fused.stream().map(r -> new Hit(r.key().index(), r.key().id(), r.score(), r.lexical(), r.semantic())).toList();
-            ranked.set(new FusedHitsQueryBuilder(hits, description, highlight, semantic.queryVector(), semantic.fieldName()));
+            ranked.set(new FusedHitsQueryBuilder(hits, description, highlight, semantic));
             listener.onResponse(null);
         }, listener::onFailure)));
         return new FusedHitsQueryBuilder(ranked::get);

@@ -2,8 +2,10 @@ package io.semanticsearch.rag;
 
 import io.semanticsearch.rag.RagRequest.Retrieval;
 import io.semanticsearch.ranking.Fusion;
+import io.semanticsearch.ranking.HybridRanking;
+import io.semanticsearch.ranking.HybridRanking.Ranked;
+import io.semanticsearch.ranking.HybridRanking.Side;
 import io.semanticsearch.ranking.LexicalText;
-import io.semanticsearch.ranking.ReciprocalRankFusion.Fused;
 
 import org.opensearch.action.admin.indices.mapping.get.GetFieldMappingsRequest;
 import org.opensearch.action.search.MultiSearchRequest;
@@ -93,8 +95,29 @@ final class Retriever {
         }, listener::onFailure));
     }
 
-    /** Retrieves the passages of the best {@code k} documents, best first. */
+    /**
+     * Retrieves the passages of the best {@code k} documents, best first. A {@code semantic_text} field and a
+     * {@code semantic_vector} field are searched with one {@code semantic} query, with {@code hybrid} for hybrid
+     * retrieval: the ranking {@code _search} gives the same request, from the same code. Passages in nested objects
+     * of the document (the {@code semantic_embed} processor's) are searched with a {@code nested} query per side, which
+     * {@code hybrid} cannot stand inside, and fused with the same {@link HybridRanking}.
+     */
     void retrieve(String[] indices, RagRequest request, PassageField field, ActionListener<List<RetrievedPassage>> listener) {
+        if (field.nested() == false || field.ownText() != null) {
+            SearchRequest ranked;
+            try {
+                ranked = search(indices, rankedSearch(request, field));
+            } catch (IOException | RuntimeException e) {
+                listener.onFailure(e);
+                return;
+            }
+            String passages = field.ownText() != null ? request.field() : null;
+            client.search(ranked, ActionListener.wrap(response -> {
+                List<Doc> docs = docs(response, passages, request.textField());
+                listener.onResponse(passages(docs.subList(0, Math.min(request.k(), docs.size()))));
+            }, listener::onFailure));
+            return;
+        }
         SearchRequest semantic;
         SearchRequest lexical;
         try {
@@ -110,8 +133,8 @@ final class Retriever {
         }
         if (lexical == null) {
             client.search(semantic, ActionListener.wrap(response -> {
-                List<Doc> docs = docs(response, field, request.textField());
-                listener.onResponse(passages(docs.subList(0, Math.min(request.k(), docs.size())), Map.of()));
+                List<Doc> docs = docs(response, field.nestedPath(), request.textField());
+                listener.onResponse(passages(docs.subList(0, Math.min(request.k(), docs.size()))));
             }, listener::onFailure));
             return;
         }
@@ -124,8 +147,8 @@ final class Retriever {
                     return;
                 }
             }
-            List<Doc> semanticDocs = docs(items[0].getResponse(), field, request.textField());
-            List<Doc> lexicalDocs = docs(items[1].getResponse(), field, request.textField());
+            List<Doc> semanticDocs = docs(items[0].getResponse(), field.nestedPath(), request.textField());
+            List<Doc> lexicalDocs = docs(items[1].getResponse(), field.nestedPath(), request.textField());
             listener.onResponse(fuse(semanticDocs, lexicalDocs, request.fusion(), request.k()));
         }, listener::onFailure));
     }
@@ -136,58 +159,74 @@ final class Retriever {
     }
 
     /**
-     * Fuses the two rankings and takes the passages of the best {@code k} documents: the semantic search's passages
-     * (the best nested ones) where it found the document, the lexical search's otherwise. Equal scores (with RRF, a
-     * document at rank r in one list only and another at rank r in the other only) go to the lexical one: on the
-     * known-item benchmark exact words were the surer evidence (docs/benchmarks.md, "Retrieval quality").
+     * Fuses the two rankings with {@link HybridRanking} and takes the passages of the best {@code k} documents: the
+     * semantic search's passages (the best nested ones) where it found the document, the lexical search's otherwise.
      */
     static List<RetrievedPassage> fuse(List<Doc> semantic, List<Doc> lexical, Fusion fusion, int k) {
         Map<Key, Doc> bySemantic = semantic.stream().collect(Collectors.toMap(Doc::key, d -> d, (a, b) -> a, LinkedHashMap::new));
         Map<Key, Doc> byLexical = lexical.stream().collect(Collectors.toMap(Doc::key, d -> d, (a, b) -> a, LinkedHashMap::new));
-        List<Fused<Key>> fused = fusion.fuse(scores(byLexical), scores(bySemantic));
+        List<Ranked<Key>> ranked = HybridRanking.fuse(fusion, side(lexical), side(semantic));
         List<Doc> best = new ArrayList<>();
-        Map<Key, Double> scores = new LinkedHashMap<>();
-        for (Fused<Key> f : fused.subList(0, Math.min(k, fused.size()))) {
-            Doc doc = bySemantic.get(f.key());
+        for (Ranked<Key> r : ranked.subList(0, Math.min(k, ranked.size()))) {
+            Doc doc = bySemantic.get(r.key());
             if (doc == null || doc.passages().isEmpty()) {
-                doc = byLexical.getOrDefault(f.key(), doc);
+                doc = byLexical.getOrDefault(r.key(), doc);
             }
-            best.add(doc);
-            scores.put(f.key(), f.score());
+            best.add(new Doc(doc.index(), doc.id(), r.score(), doc.passages()));
         }
-        return passages(best, scores);
+        return passages(best);
     }
 
-    private static Map<Key, Double> scores(Map<Key, Doc> docs) {
-        Map<Key, Double> scores = new LinkedHashMap<>();
-        docs.forEach((key, doc) -> scores.put(key, doc.score()));
-        return scores;
+    private static Map<Key, Side> side(List<Doc> docs) {
+        return HybridRanking.side(docs.stream().map(Doc::key).toList(), docs.stream().map(d -> (float) d.score()).toList());
     }
 
-    private static List<RetrievedPassage> passages(List<Doc> docs, Map<Key, Double> scores) {
+    private static List<RetrievedPassage> passages(List<Doc> docs) {
         List<RetrievedPassage> passages = new ArrayList<>();
         for (Doc doc : docs) {
-            double score = scores.getOrDefault(doc.key(), doc.score());
             for (Passage passage : doc.passages()) {
-                passages.add(new RetrievedPassage(doc.index(), doc.id(), passage.text(), passage.offset(), score));
+                passages.add(new RetrievedPassage(doc.index(), doc.id(), passage.text(), passage.offset(), doc.score()));
             }
         }
         return passages;
     }
 
-    /** The search body of the {@code semantic} side: the vector field directly, or through its nested passages. */
-    static Map<String, Object> semanticSearch(RagRequest request, PassageField field, int size) {
-        Object query;
-        if (field.nested()) {
-            // The nested query scores a document by its best passage (k counts documents) and its inner hits bring
-            // the best passages; the filter applies to the documents, outside, where their fields are visible.
-            int k = request.filter() == null ? size : Math.min(MAX_K, size * FILTERED_OVERSAMPLING);
-            query = filtered(nested(field, semantic(field.vectorField(), request.question(), k, null)), request);
-        } else {
-            // Filtering inside the kNN search keeps k results when the filter is selective.
-            query = semantic(field.vectorField(), request.question(), size, request.filter());
+    /**
+     * The search body of a field the {@code semantic} query searches directly: with {@code hybrid} (BM25 on
+     * {@code text_field}, the field itself for {@code semantic_text}) for hybrid retrieval.
+     */
+    static Map<String, Object> rankedSearch(RagRequest request, PassageField field) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("field", request.field());
+        params.put("query", request.question());
+        params.put("k", request.k());
+        params.put("num_candidates", Math.min(MAX_K, Math.max(100, 2 * request.k())));
+        if (request.filter() != null) {
+            params.put("filter", request.filter());
         }
-        return body(size, request, field, query);
+        if (request.retrieval() == Retrieval.HYBRID) {
+            Map<String, Object> hybrid = new LinkedHashMap<>();
+            if (request.textField() != null && request.textField().equals(field.ownText()) == false) {
+                hybrid.put("text_field", request.textField());
+            }
+            hybrid.putAll(request.fusion().options());
+            hybrid.put("rank_window_size", window(request.k()));
+            params.put("hybrid", hybrid);
+        }
+        Map<String, Object> body = body(request.k(), request, field, Map.of("semantic", params));
+        if (field.ownText() != null) {
+            // A semantic_text field's passages come as each hit's inner hits, with their text: no source needed.
+            body.put("_source", false);
+        }
+        return body;
+    }
+
+    /** The search body of the {@code semantic} side over nested passages: the vector field directly, or through its nested passages. */
+    static Map<String, Object> semanticSearch(RagRequest request, PassageField field, int size) {
+        // The nested query scores a document by its best passage (k counts documents) and its inner hits bring the
+        // best passages; the filter applies to the documents, outside, where their fields are visible.
+        int k = request.filter() == null ? size : Math.min(MAX_K, size * FILTERED_OVERSAMPLING);
+        return body(size, request, field, filtered(nested(field, semantic(field.vectorField(), request.question(), k)), request));
     }
 
     /** The search body of the BM25 side: a {@code match} on {@code text_field}, nested when the field is a passage field. */
@@ -198,15 +237,12 @@ final class Retriever {
         return body(size, request, field, filtered(query, request));
     }
 
-    private static Map<String, Object> semantic(String vectorField, String question, int k, Object filter) {
+    private static Map<String, Object> semantic(String vectorField, String question, int k) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("field", vectorField);
         params.put("query", question);
         params.put("k", k);
         params.put("num_candidates", Math.min(MAX_K, Math.max(100, 2 * k)));
-        if (filter != null) {
-            params.put("filter", filter);
-        }
         return Map.of("semantic", params);
     }
 
@@ -246,12 +282,12 @@ final class Retriever {
         }
     }
 
-    /** The documents of one search response, best first, each with its passages. */
-    static List<Doc> docs(SearchResponse response, PassageField field, String textField) {
+    /** The documents of one search response, best first, each with its passages (the inner hits called {@code passagesName}). */
+    static List<Doc> docs(SearchResponse response, String passagesName, String textField) {
         List<Doc> docs = new ArrayList<>();
         for (SearchHit hit : response.getHits().getHits()) {
             List<Passage> passages = new ArrayList<>();
-            SearchHits inner = field.nested() && hit.getInnerHits() != null ? hit.getInnerHits().get(field.nestedPath()) : null;
+            SearchHits inner = passagesName != null && hit.getInnerHits() != null ? hit.getInnerHits().get(passagesName) : null;
             if (inner != null) {
                 for (SearchHit passage : inner.getHits()) {
                     Map<String, Object> source = passage.getSourceAsMap();

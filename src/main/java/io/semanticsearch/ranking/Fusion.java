@@ -3,6 +3,7 @@ package io.semanticsearch.ranking;
 import io.semanticsearch.BodyValues;
 import io.semanticsearch.ranking.ReciprocalRankFusion.Fused;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -87,6 +88,19 @@ public record Fusion(Method method, int rankConstant, double semanticWeight, Lin
 
     private static <K> LinearFusion.Ranking<K> ranking(Map<K, Double> scores, double weight) {
         return new LinearFusion.Ranking<>(List.copyOf(scores.keySet()), List.copyOf(scores.values()), weight);
+    }
+
+    /** The options, as a request writes them, that {@link #parse} reads back into this fusion. */
+    public Map<String, Object> options() {
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("fusion", method.toString());
+        if (method == Method.RRF) {
+            options.put("rank_constant", rankConstant);
+        } else {
+            options.put("normalizer", normalizer.toString());
+            options.put("semantic_weight", semanticWeight);
+        }
+        return options;
     }
 
     public static Fusion rrf(int rankConstant) {

@@ -38,6 +38,7 @@ public class RetrieverTests extends OpenSearchTestCase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final PassageField NESTED = new PassageField("passages.vector", "passages", "all-minilm-l6-v2");
     private static final PassageField VECTOR = new PassageField("body_vector", null, null);
+    private static final PassageField SEMANTIC_TEXT = new PassageField("body_semantic.passages.vector", "body_semantic.passages", "all-minilm-l6-v2", "body", null);
 
     private static RagRequest request(String json) {
         Map<String, Object> body = XContentHelper.convertToMap(JsonXContent.jsonXContent, new BytesArray(json).streamInput(), false);
@@ -78,7 +79,24 @@ public class RetrieverTests extends OpenSearchTestCase {
         assertJson("""
             {"size": 60, "_source": ["body"], "query": {"semantic": {"field": "body_vector", "query": "q", "k": 60,
               "num_candidates": 120, "filter": {"term": {"lang": {"value": "en", "boost": 1.0}}}}}}""",
-            json(Retriever.semanticSearch(request, VECTOR, 60))
+            json(Retriever.rankedSearch(request, VECTOR))
+        );
+    }
+
+    public void testHybridRetrievalIsTheSemanticQuerysHybridWithTheRequestsFusion() throws IOException {
+        RagRequest request = request("{\"question\": \"q\", \"field\": \"body\", \"k\": 8, \"fusion\": \"rrf\", \"rank_constant\": 20}")
+            .forField(SEMANTIC_TEXT);
+        // The passages come as the hits' inner hits: no source needed.
+        assertJson("""
+            {"size": 8, "_source": false, "query": {"semantic": {"field": "body", "query": "q", "k": 8, "num_candidates": 100,
+              "hybrid": {"fusion": "rrf", "rank_constant": 20, "rank_window_size": 16}}}}""",
+            json(Retriever.rankedSearch(request, SEMANTIC_TEXT))
+        );
+        RagRequest otherText = request("{\"question\": \"q\", \"field\": \"body_vector\", \"text_field\": \"title\"}");
+        assertJson("""
+            {"size": 5, "_source": ["title"], "query": {"semantic": {"field": "body_vector", "query": "q", "k": 5, "num_candidates": 100,
+              "hybrid": {"text_field": "title", "fusion": "linear", "normalizer": "z_score", "semantic_weight": 0.5, "rank_window_size": 10}}}}""",
+            json(Retriever.rankedSearch(otherText, VECTOR))
         );
     }
 
@@ -134,7 +152,7 @@ public class RetrieverTests extends OpenSearchTestCase {
         ) {
             parsed = SearchResponse.fromXContent(parser);
         }
-        List<Doc> docs = Retriever.docs(parsed, NESTED, "title");
+        List<Doc> docs = Retriever.docs(parsed, "passages", "title");
         assertEquals(2, docs.size());
         assertEquals(new Doc("docs", "1", 0.9f, List.of(new Passage("Logs rotate weekly.", 120), new Passage("Logrotate is a tool.", 0))), docs.get(0));
         // No inner hits: the document's text field stands in, its values joined.
@@ -153,13 +171,14 @@ public class RetrieverTests extends OpenSearchTestCase {
         List<RetrievedPassage> passages = Retriever.fuse(semantic, lexical, Fusion.rrf(60), 2);
         // b is found by both and wins, with the semantic side's passage; a and c tie (each first in one list): the
         // lexical one goes first.
-        assertEquals(
-            List.of(new RetrievedPassage("i", "b", "b passage", 0, 1.0 / 62 + 1.0 / 62), new RetrievedPassage("i", "c", "c whole text", null, 1.0 / 61)),
-            passages
-        );
+        assertEquals(List.of("b", "c"), passages.stream().map(RetrievedPassage::id).toList());
+        assertEquals(List.of("b passage", "c whole text"), passages.stream().map(RetrievedPassage::text).toList());
+        assertEquals(1.0 / 62 + 1.0 / 62, passages.get(0).score(), 1e-6);
+        assertEquals(1.0 / 61, passages.get(1).score(), 1e-6);
         List<RetrievedPassage> all = Retriever.fuse(semantic, lexical, Fusion.rrf(60), 10);
         assertEquals(List.of("b", "c", "a"), all.stream().map(RetrievedPassage::id).toList());
         assertEquals("a passage", all.get(2).text());
+        assertTrue("a tie is stepped down, not shared", all.get(2).score() < all.get(1).score());
     }
 
     public void testLinearFusionKeepsAClearLexicalWinnerFirst() {
@@ -179,10 +198,10 @@ public class RetrieverTests extends OpenSearchTestCase {
         List<RetrievedPassage> linear = Retriever.fuse(semantic, lexical, Fusion.linear(0.5, LinearFusion.Normalizer.MIN_MAX), 3);
         assertEquals(List.of("c", "a", "b"), linear.stream().map(RetrievedPassage::id).toList());
         // c: 0.5 * 1 (BM25's best) + 0 (not found by the semantic side), a the same the other way round (the tie goes
-        // to BM25's); b: 0.5 * 1/20 + 0.5 * 38/41.
-        assertEquals(0.5, linear.get(0).score(), 1e-9);
-        assertEquals(0.5, linear.get(1).score(), 1e-9);
-        assertEquals(0.5 / 20 + 0.5 * 38 / 41, linear.get(2).score(), 1e-9);
+        // to BM25's, a one float lower); b: 0.5 * 1/20 + 0.5 * 38/41. All lifted by 0.001: the last (d, e) fuse to 0.
+        assertEquals(0.501, linear.get(0).score(), 1e-6);
+        assertEquals(Math.nextDown((float) linear.get(0).score()), linear.get(1).score(), 0);
+        assertEquals(0.5 / 20 + 0.5 * 38 / 41 + 0.001, linear.get(2).score(), 1e-6);
         assertEquals("b passage", linear.get(2).text());
         // All weight on the semantic side: its order, down to the documents that fuse to 0 (BM25's, and the semantic
         // side's last, which min-max puts at 0), which keep the order they were first seen in.

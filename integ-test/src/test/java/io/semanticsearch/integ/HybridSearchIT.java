@@ -115,6 +115,17 @@ public class HybridSearchIT {
                 assertEquals(question + " " + one.get(i), oneShard.path("hits").path("hits").get(i).path("_score").doubleValue(),
                     threeShards.path("hits").path("hits").get(i).path("_score").doubleValue(), 1e-5);
             }
+            // Each fused hit brings its best passages, whichever side found it, as the semantic query's hits do.
+            for (JsonNode hit : oneShard.path("hits").path("hits")) {
+                JsonNode passages = hit.path("inner_hits").path("body").path("hits").path("hits");
+                assertTrue(hit.toString(), passages.size() > 0);
+                String body = hit.path("_source").path("body").asText();
+                for (JsonNode passage : passages) {
+                    int offset = passage.path("_source").path("offset").asInt();
+                    String text = passage.path("_source").path("text").asText();
+                    assertEquals(hit.toString(), text, body.substring(offset, offset + text.length()));
+                }
+            }
 
             JsonNode rag = node.post("/hybrid-1/_rag", "{\"question\": " + JSON.valueToTree(question) + ", \"field\": \"body\", \"k\": 5}").json();
             Set<String> cited = new LinkedHashSet<>();
