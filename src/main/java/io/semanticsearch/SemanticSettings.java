@@ -1,6 +1,5 @@
 package io.semanticsearch;
 
-import io.semanticsearch.mapper.SemanticCodecService;
 
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
@@ -144,7 +143,7 @@ public final class SemanticSettings {
      * service per index. Fixed at creation, as the codec service is.
      */
     public static final Setting<Boolean> INDEX_CODEC = Setting.boolSetting(
-        SemanticCodecService.INDEX_CODEC_SETTING,
+        "index.semantic.codec",
         true,
         Property.IndexScope,
         Property.Final

@@ -23,6 +23,11 @@ public final class EmbeddingModel implements Closeable {
 
     public static final String ONNX_FILE = "model.onnx";
     public static final String TOKENIZER_FILE = "tokenizer.json";
+    /**
+     * The longest text a search embeds (a {@code semantic} query's text, a {@code _rag} question), in characters: the
+     * model reads only its first few hundred tokens, and a longer text is almost always a document pasted by mistake.
+     */
+    public static final int MAX_QUERY_CHARS = 4096;
     private static final List<String> FILES = List.of(ModelConfig.FILE_NAME, TOKENIZER_FILE, ONNX_FILE);
 
     private final Path folder;

@@ -1,5 +1,6 @@
 package io.semanticsearch.mapper;
 
+import io.semanticsearch.SemanticSettings;
 import io.semanticsearch.mapper.SemanticTextFieldMapper.SemanticTextFieldType;
 
 import org.apache.lucene.codecs.Codec;
@@ -44,8 +45,8 @@ public final class SemanticCodecService extends CodecService {
      * Whether an index gets this codec service: all but those whose codec the k-NN plugin ({@code index.knn}) or
      * neural-search ({@code index.sparse}) provide, since two plugins providing one for the same index make it fail.
      */
-    /** The index setting that turns this codec service off for an index (see SemanticSettings.INDEX_CODEC). */
-    public static final String INDEX_CODEC_SETTING = "index.semantic.codec";
+    /** The index setting that turns this codec service off for an index. */
+    public static final String INDEX_CODEC_SETTING = SemanticSettings.INDEX_CODEC.getKey();
 
     /**
      * Whether an index gets this codec service. OpenSearch takes one codec service per index, so it steps aside where

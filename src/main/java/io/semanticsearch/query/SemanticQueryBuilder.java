@@ -96,9 +96,6 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
         this.pendingVector = pendingVector;
     }
 
-    /** The longest {@code query} text, as for a {@code _rag} question. */
-    public static final int MAX_QUERY_CHARS = 4096;
-
     /** Searches {@code field} with the embedding of {@code text}, made with the field's model. */
     public static SemanticQueryBuilder text(String field, String text, QueryEmbedder embedder) {
         return text(field, text, () -> embedder);
@@ -109,9 +106,9 @@ public final class SemanticQueryBuilder extends AbstractQueryBuilder<SemanticQue
             throw new IllegalArgumentException("[" + NAME + "] [query] must not be empty");
         }
         int characters = text.codePointCount(0, text.length());
-        if (characters > MAX_QUERY_CHARS) {
+        if (characters > EmbeddingModel.MAX_QUERY_CHARS) {
             throw new IllegalArgumentException(
-                "[" + NAME + "] [query] must be at most [" + MAX_QUERY_CHARS + "] characters, got [" + characters + "]: the model reads "
+                "[" + NAME + "] [query] must be at most [" + EmbeddingModel.MAX_QUERY_CHARS + "] characters, got [" + characters + "]: the model reads "
                     + "only its first few hundred tokens; search with the passage that matters, or with [like]"
             );
         }

@@ -1,5 +1,6 @@
 package io.semanticsearch.rag;
 
+import io.semanticsearch.embed.EmbeddingModel;
 import io.semanticsearch.BodyValues;
 import io.semanticsearch.JsonTypeNames;
 import io.semanticsearch.ranking.Fusion;
@@ -66,8 +67,6 @@ public record RagRequest(
     public static final int DEFAULT_MAX_CONTEXT_TOKENS = 2000;
     static final int MIN_CONTEXT_TOKENS = 16;
     static final int MAX_CONTEXT_TOKENS = 100_000;
-    // Longer questions are almost always a document pasted by mistake; the embedding would truncate them anyway.
-    static final int MAX_QUESTION_CHARS = 4096;
 
     private static final List<String> FIELDS = List.of(
         "question",
@@ -97,8 +96,8 @@ public record RagRequest(
         String question = requiredString(body, "question");
         // Characters as a reader counts them: an emoji is one, not the two UTF-16 units Java's length() sees.
         int characters = question.codePointCount(0, question.length());
-        if (characters > MAX_QUESTION_CHARS) {
-            throw new IllegalArgumentException("[question] must be at most [" + MAX_QUESTION_CHARS + "] characters, got [" + characters + "]");
+        if (characters > EmbeddingModel.MAX_QUERY_CHARS) {
+            throw new IllegalArgumentException("[question] must be at most [" + EmbeddingModel.MAX_QUERY_CHARS + "] characters, got [" + characters + "]");
         }
         String field = requiredString(body, "field");
         String textField = BodyValues.optionalString(body, "text_field");

@@ -379,6 +379,18 @@ public class HybridSearchIT {
     }
 
     @Test
+    public void aStoredPercolatorQueryCannotHoldAWholeResultRanking() {
+        assertEquals(200, node.put("/hybrid-percolator", "{\"settings\": {\"number_of_replicas\": 0}, "
+            + "\"mappings\": {\"properties\": {\"query\": {\"type\": \"percolator\"}, \"body\": {\"type\": \"semantic_text\"}}}}").status());
+        for (String option : List.of("\"hybrid\": {}", "\"diversity\": 0.5")) {
+            LocalNode.Response stored = node.put("/hybrid-percolator/_doc/q?refresh=true",
+                "{\"query\": {\"semantic\": {\"field\": \"body\", \"query\": \"old log files\", " + option + "}}}");
+            assertEquals(option + ": " + stored, 400, stored.status());
+            assertTrue(stored.toString(), stored.body().contains("[_search] and [_msearch] only"));
+        }
+    }
+
+    @Test
     public void misuseIsA400NamingTheParameter() {
         assertBadRequest("hybrid-1", "{\"query\": {\"bool\": {\"must\": [{\"semantic\": {\"field\": \"body\", \"query\": \"logs\", \"hybrid\": true}}, "
             + "{\"match\": {\"body\": \"disk\"}}]}}}", "the one scoring clause of a top-level [bool]");
