@@ -15,9 +15,13 @@ public final class WireFormat {
 
     /**
      * 1: the first versioned format (plugin 0.1.0). 2: {@code _rag}'s answer carries its answer model. 3: a node's
-     * models carry their default chunking.
+     * models carry their default chunking. 4: a whole-result ranking's fused hits carry their semantic side (whose
+     * passages each hit brings), and a hybrid search that reaches one shard goes there as {@code semantic_shard_fusion}.
      */
-    public static final int CURRENT = 3;
+    public static final int CURRENT = 4;
+
+    /** The first version whose fused hits carry their semantic side. */
+    public static final int FUSED_HITS_WITH_SEMANTIC_SIDE = 4;
 
     private WireFormat() {}
 

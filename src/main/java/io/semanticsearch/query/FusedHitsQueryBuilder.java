@@ -51,7 +51,8 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
     // The semantic side's vector and field, for the semantic_sentences highlighter.
     private final float[] vector;
     private final String vectorField;
-    // The semantic side, whose inner hits (a semantic_text field's passages) each fused hit brings.
+    // The semantic side, whose inner hits (a semantic_text field's passages) each fused hit brings; null while pending
+    // and when sent by a plugin of wire format 3 or older.
     private final QueryBuilder semantic;
 
     FusedHitsQueryBuilder(List<Hit> hits, String fusion, @Nullable QueryBuilder highlight, SemanticQueryBuilder semantic) {
@@ -81,7 +82,7 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
 
     public FusedHitsQueryBuilder(StreamInput in) throws IOException {
         super(in);
-        WireFormat.readHeader(in, NAME + " query");
+        int version = WireFormat.readHeader(in, NAME + " query");
         int count = in.readVInt();
         List<Hit> read = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -93,7 +94,7 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
         this.pending = null;
         this.vector = in.readFloatArray();
         this.vectorField = in.readString();
-        this.semantic = in.readNamedWriteable(QueryBuilder.class);
+        this.semantic = version >= WireFormat.FUSED_HITS_WITH_SEMANTIC_SIDE ? in.readNamedWriteable(QueryBuilder.class) : null;
     }
 
     private static Side readSide(StreamInput in) throws IOException {
@@ -161,6 +162,9 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
     @Override
     protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
         if (pending == null) {
+            if (semantic == null) {
+                return this; // sent by an older plugin: its hits bring no passages
+            }
             // On a shard, a semantic_text field's side becomes the nested query over its passages, with their inner hits.
             QueryBuilder rewritten = semantic.rewrite(context);
             return rewritten == semantic
