@@ -211,17 +211,22 @@ class Peer:
             if time.time() - t0 > 600:
                 raise RuntimeError(f'register task timed out: {r}')
             time.sleep(1)
+        failed_since = None
         redeploys = 0
         while True:
             s, r = c.call('GET', f'/_plugins/_ml/models/{self.model_id}')
             st = r.get('model_state')
             if st == 'DEPLOYED':
                 break
-            if st == 'DEPLOY_FAILED' and redeploys < 3:
+            if st == 'DEPLOY_FAILED' and redeploys < 2 and time.time() - t0 < 600:
                 # ml-commons 3.6 at times starts a second deploy task beside register?deploy=true's own, fails it
-                # ("Duplicate deploy model task") and marks the model DEPLOY_FAILED: deploying again is what a user does
-                redeploys += 1
-                s, r = c.call('POST', f'/_plugins/_ml/models/{self.model_id}/_deploy')
+                # ("Duplicate deploy model task") and marks the model DEPLOY_FAILED while the first one still loads
+                # the model: wait for that one, then deploy again, as a user would
+                failed_since = failed_since or time.time()
+                if time.time() - failed_since > 60:
+                    redeploys += 1
+                    failed_since = None
+                    c.call('POST', f'/_plugins/_ml/models/{self.model_id}/_deploy')
                 time.sleep(1)
                 continue
             if st in ('DEPLOY_FAILED', 'PARTIALLY_DEPLOYED') or time.time() - t0 > 600:
