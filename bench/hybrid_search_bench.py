@@ -3,7 +3,7 @@
 
 Python 3 standard library only. Starts nothing: give it the base URL of a running node (scripts/run-node.sh).
 
-  1. Indexes the first --docs documents of DATA/corpus.jsonl ({"id", "text"}, ../shared/bench/make_debdesc.py) into
+  1. Indexes the first --docs documents of DATA/corpus.jsonl ({"id", "text"}, bench/make_debdesc.py) into
      a fresh index with one semantic_text field (1 shard), and takes --queries query texts from DATA/queries.jsonl.
   2. Per query text, in turn (so that load from other work hits all alike), each text new to the node (a run nonce
      keeps the query cache out): the semantic query alone, size 10; the same with "hybrid": {} (another nonce, so it

@@ -4,7 +4,7 @@ with and without queries beside it, cached text queries against vector queries, 
 
 Python 3 standard library only. Starts nothing: give it the base URL of a running node (scripts/run-node.sh).
 
-  corpus  JSONL {"id", "text"} documents (../shared/bench/make_debdesc.py writes corpus.jsonl and queries.jsonl)
+  corpus  JSONL {"id", "text"} documents (bench/make_debdesc.py writes corpus.jsonl and queries.jsonl)
   1. An index of --search-docs documents (semantic_text) to search.
   2. After unmeasured warm-up rounds of ingest with 4 query clients (at least --warmup-rounds; with the node's pid,
      until the JIT compiler uses under --warmup-jit-cores of a core in a round, at most --warmup-max-rounds: on two

@@ -4,7 +4,7 @@ into a nested semantic_vector mapping) on the same corpus and node, and the size
 
 Python 3 standard library only. Starts nothing: give it the base URL of a running node (scripts/run-node.sh).
 
-  1. Corpus: the first --docs lines of a JSONL file of {"id", "text"} (../shared/bench/make_debdesc.py writes one).
+  1. Corpus: the first --docs lines of a JSONL file of {"id", "text"} (bench/make_debdesc.py writes one).
   2. Ingest, per configuration and round, the configurations interleaved so that load from other work hits them alike:
      a fresh index (1 shard, 0 replicas), --clients concurrent bulks of --bulk documents with their ids, refresh;
      documents per second over the wall time, and the texts the model embedded (GET /_plugins/_semantic/stats).

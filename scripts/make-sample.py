@@ -6,7 +6,7 @@ Translation-en, the Chinese ones from Translation-zh_CN (the Debian Description 
 package, title (the synopsis, the description's first line), body (the long description, wrapped lines joined into
 paragraphs), lang ("en" or "zh"). The output is _bulk NDJSON: an action line, then the document, per document.
 
-Selection follows ../shared/bench/make_debdesc.py: long descriptions of at least 80 characters and synopses of at
+Selection follows bench/make_debdesc.py: long descriptions of at least 80 characters and synopses of at
 least 8, dropping packages whose long description or synopsis is shared with another package (-dev/-doc/-data
 siblings), then a seeded shuffle, so the same archive index always gives the same sample.
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Retrieval quality of BM25, semantic and hybrid retrieval, and how often _rag's extractive answer cites the right
-document, on a known-item set from ../shared/bench/make_debdesc.py (one relevant document per query).
+document, on a known-item set from bench/make_debdesc.py (one relevant document per query).
 
 usage: scripts/rag-quality.py DATA_DIR [--url URL] [--model NAME] [--queries N] [--index NAME] [--reuse]
                               [--fusions rrf,linear,...] [--answer-fusion default|rrf|linear]

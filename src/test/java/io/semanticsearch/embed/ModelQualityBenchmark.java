@@ -16,7 +16,7 @@ import java.util.zip.ZipFile;
 
 /**
  * Retrieval quality and speed of a model variant (fp32 or int8) on a known-item set made by
- * {@code ../shared/bench/make_debdesc.py}: exact cosine search of every query over the whole corpus, MRR@10 and
+ * {@code bench/make_debdesc.py}: exact cosine search of every query over the whole corpus, MRR@10 and
  * Recall@10. Not a test: run by hand with the test classpath (see {@link EmbedderBenchmark}), e.g.
  *
  * <pre>

@@ -17,7 +17,7 @@ import java.util.Locale;
 
 /**
  * Retrieval quality of a model under each way of cutting documents into passages, on a known-item set made by
- * {@code ../shared/bench/make_debdesc.py}: every document is cut (or truncated) as configured, every passage embedded,
+ * {@code bench/make_debdesc.py}: every document is cut (or truncated) as configured, every passage embedded,
  * a document scored by its best passage (as the {@code semantic} query on a {@code semantic_text} field scores it),
  * exact search over the whole corpus, MRR@10 and Recall@10. What chose the {@code chunking} of each bundled
  * {@code model.json}. Not a test: run by hand with the test classpath (see {@code EmbedderBenchmark}), e.g.

@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * node started by {@code scripts/run-node.sh}, on a machine as idle as you can get; the command is in
  * docs/benchmarks.md ("Ingest").
  *
- * <p>Corpus: {@code corpus.jsonl} of {@code ../shared/bench/make_debdesc.py} ({"id", "text"}: Debian long
+ * <p>Corpus: {@code corpus.jsonl} of {@code bench/make_debdesc.py} ({"id", "text"}: Debian long
  * descriptions). Two pipelines: the text as one vector (truncated at the model's 256 tokens), and the text as passages
  * of 200 tokens with 40 of overlap. The ceiling embeds exactly the texts the node embeds (the truncated texts, or the
  * passages the same chunker cuts), pre-tokenized, sorted by length over the whole corpus and in fixed batches: what
