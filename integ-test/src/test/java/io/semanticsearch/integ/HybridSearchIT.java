@@ -379,6 +379,27 @@ public class HybridSearchIT {
     }
 
     @Test
+    public void aFilteringAliasOfOneShardNarrowsBothSidesAndProfileRanksAlike() {
+        assertEquals(200, node.post("/_aliases", "{\"actions\": [{\"add\": {\"index\": \"hybrid-1\", \"alias\": \"hybrid-security\", "
+            + "\"filter\": {\"term\": {\"topic\": \"security\"}}}}]}").status());
+        String question = "block repeated failed ssh logins";
+        // The alias's filter applies outside the query on the shard: the ranking must be narrowed before, as the
+        // query's own filter narrows both sides.
+        List<String> viaAlias = ids(search("hybrid-security", hybridSearch(question, "")));
+        List<String> filtered = ids(search("hybrid-1", "{\"size\": 5, \"query\": {\"semantic\": {\"field\": \"body\", \"query\": "
+            + JSON.valueToTree(question) + ", \"filter\": {\"term\": {\"topic\": \"security\"}}, \"hybrid\": {}}}}"));
+        assertFalse(filtered.isEmpty());
+        assertEquals(filtered, viaAlias);
+
+        JsonNode plain = search("hybrid-1", hybridSearch(question, ""));
+        JsonNode profiled = search("hybrid-1", hybridSearch(question, ", \"profile\": true"));
+        assertEquals(ids(plain), ids(profiled));
+        assertTrue(profiled.path("profile").path("shards").size() > 0);
+        JsonNode dfs = node.post("/hybrid-1/_search?search_type=dfs_query_then_fetch", hybridSearch(question, "")).json();
+        assertEquals(ids(plain), ids(dfs));
+    }
+
+    @Test
     public void aStoredPercolatorQueryCannotHoldAWholeResultRanking() {
         assertEquals(200, node.put("/hybrid-percolator", "{\"settings\": {\"number_of_replicas\": 0}, "
             + "\"mappings\": {\"properties\": {\"query\": {\"type\": \"percolator\"}, \"body\": {\"type\": \"semantic_text\"}}}}").status());
