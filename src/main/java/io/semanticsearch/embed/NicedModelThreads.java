@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Threads of a lower CPU priority (a nice value) for the ingest lane's model runs: while a bulk keeps every core busy,
  * the kernel gives the cores to searches and to the search lane's model runs first. The lanes' queues decide who waits
  * for a thread; this decides who waits for a core. Ingest keeps whatever CPU the searches leave, so a bulk alone runs
- * as fast as before (docs/benchmarks.md, "Ingest at a lower CPU priority").
+ * as fast as it would at the normal priority (docs/benchmarks.md, "Settings that move the balance").
  *
  * <p>Threads of their own rather than the ingest lane's pool threads: a thread a niced thread creates inherits its
  * nice value, and an OpenSearch pool thread hands work to other pools (the bulk goes back to the write pool), whose

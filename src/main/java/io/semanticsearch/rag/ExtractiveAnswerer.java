@@ -52,7 +52,7 @@ public final class ExtractiveAnswerer {
     /**
      * A sentence of another document than the best sentence's must come this close to it: a neighbour in the same
      * document usually continues the answer, while one from another document about as close is more often a
-     * different subject that shares the question's words (measured: docs/benchmarks.md, "Retrieval quality").
+     * different subject that shares the question's words (docs/benchmarks.md, "What the `_rag` answer cites").
      */
     static final double OTHER_DOCUMENT_MARGIN = 0.04;
     /**
