@@ -242,6 +242,11 @@ final class FusedScoreQuery extends Query {
         }
     }
 
+    /** Whether this lists the doc ids of the reader whose context id is {@code readerId}. */
+    boolean rankedFor(Object readerId) {
+        return docs != null && this.readerId == readerId;
+    }
+
     float[] vector() {
         return vector;
     }

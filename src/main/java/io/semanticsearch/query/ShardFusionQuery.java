@@ -41,7 +41,6 @@ final class ShardFusionQuery extends Query {
     private final float[] vector;
     private final String vectorField;
     private volatile FusedScoreQuery fused;
-    private volatile Object fusedFor;
 
     ShardFusionQuery(Query lexical, Query semantic, Fusion fusion, int window, String description, Query highlight, float[] vector, String vectorField) {
         this.lexical = lexical;
@@ -59,7 +58,7 @@ final class ShardFusionQuery extends Query {
         IndexReader reader = searcher.getIndexReader();
         Object readerId = reader.getContext().id();
         FusedScoreQuery done = fused;
-        if (done != null && fusedFor == readerId) {
+        if (done != null && done.rankedFor(readerId)) {
             return done;
         }
         // A plain searcher over the same reader with the index's similarity: the search's own searcher would count
@@ -80,7 +79,6 @@ final class ShardFusionQuery extends Query {
             explanations.add(FusedHitsQueryBuilder.explain(doc.score(), description, true, doc.lexical(), doc.semantic()));
         }
         done = new FusedScoreQuery(readerId, docs, scores, explanations, highlight, vector, vectorField);
-        fusedFor = readerId;
         fused = done;
         return done;
     }

@@ -94,26 +94,23 @@ final class WholeResultRewrite {
                 option + " [rank_window_size] is [" + window + "], but the page ends at [from] + [size] = [" + end + "]: raise it or page less far"
             );
         }
-        // Diversity compares the documents by their vectors, which both sides then bring along.
-        String[] vectorPaths = diversity == null ? null : DocumentVectors.sourcePaths(semantic.fieldName());
-        MultiSearchRequest searches = new MultiSearchRequest().add(side(search, semantic.k(window).filter(narrowed), window, vectorPaths));
-        QueryBuilder match = null;
-        QueryBuilder lexical = null;
-        String textField = null;
-        if (hybrid != null) {
-            textField = hybrid.textField() != null ? hybrid.textField() : semantic.fieldName();
-            match = QueryBuilders.matchQuery(textField, LexicalText.bounded(text, LexicalText.maxWords()));
-            lexical = narrowed == null ? match : QueryBuilders.boolQuery().must(match).filter(narrowed);
-            // BM25 with the whole index's term statistics (DFS), not each shard's: the same ranking on 1 shard and on 5.
-            searches.add(side(search, lexical, window, vectorPaths).searchType(SearchType.DFS_QUERY_THEN_FETCH));
-        }
-        String lexicalField = textField;
-        QueryBuilder highlight = match;
+        // The semantic side: its best window documents, narrowed as the search is.
+        semantic.k(window).filter(narrowed);
+        String lexicalField = hybrid == null ? null : hybrid.textField() != null ? hybrid.textField() : semantic.fieldName();
+        QueryBuilder highlight = hybrid == null ? null : QueryBuilders.matchQuery(lexicalField, LexicalText.bounded(text, LexicalText.maxWords()));
+        QueryBuilder lexical = highlight == null || narrowed == null ? highlight : QueryBuilders.boolQuery().must(highlight).filter(narrowed);
         String description = describe(hybrid, diversity, window);
         if (diversity == null && oneShard.test(search)) {
             // One shard holds the whole result: it ranks it in the query phase, one round trip instead of two.
-            return new ShardFusionQueryBuilder(lexical, semantic, textField, hybrid.textField() != null, hybrid.fusion(), window, description,
-                match, semantic.queryVector(), semantic.fieldName());
+            return new ShardFusionQueryBuilder(lexical, semantic, lexicalField, hybrid.textField() != null, hybrid.fusion(), window, description,
+                highlight, semantic.queryVector(), semantic.fieldName());
+        }
+        // Diversity compares the documents by their vectors, which both sides then bring along.
+        String[] vectorPaths = diversity == null ? null : DocumentVectors.sourcePaths(semantic.fieldName());
+        MultiSearchRequest searches = new MultiSearchRequest().add(side(search, semantic, window, vectorPaths));
+        if (lexical != null) {
+            // BM25 with the whole index's term statistics (DFS), not each shard's: the same ranking on 1 shard and on 5.
+            searches.add(side(search, lexical, window, vectorPaths).searchType(SearchType.DFS_QUERY_THEN_FETCH));
         }
         SetOnce<FusedHitsQueryBuilder> ranked = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> client.multiSearch(searches, ActionListener.wrap(response -> {

@@ -209,19 +209,14 @@ final class Retriever {
             if (request.textField() != null && request.textField().equals(field.ownText()) == false) {
                 hybrid.put("text_field", request.textField());
             }
+            // The window is the hybrid option's default for a page of k: the window() of the nested path.
             hybrid.putAll(request.fusion().options());
-            hybrid.put("rank_window_size", window(request.k()));
             params.put("hybrid", hybrid);
         }
-        Map<String, Object> body = body(request.k(), request, field, Map.of("semantic", params));
-        if (field.ownText() != null) {
-            // A semantic_text field's passages come as each hit's inner hits, with their text: no source needed.
-            body.put("_source", false);
-        }
-        return body;
+        return body(request.k(), request, field, Map.of("semantic", params));
     }
 
-    /** The search body of the {@code semantic} side over nested passages: the vector field directly, or through its nested passages. */
+    /** The search body of the {@code semantic} side over nested passages, with the best passages of each document. */
     static Map<String, Object> semanticSearch(RagRequest request, PassageField field, int size) {
         // The nested query scores a document by its best passage (k counts documents) and its inner hits bring the
         // best passages; the filter applies to the documents, outside, where their fields are visible.
@@ -265,9 +260,11 @@ final class Retriever {
     private static Map<String, Object> body(int size, RagRequest request, PassageField field, Object query) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("size", size);
-        // Vectors can be most of a document's source: fetch only the text the answer needs.
+        // Vectors can be most of a document's source: fetch only the text the answer needs. A semantic_text field's
+        // passages come as each hit's inner hits, with their text: no source at all.
         String textField = request.textField();
-        body.put("_source", textField != null && field.holds(textField) == false ? List.of(textField) : false);
+        boolean textInSource = field.ownText() == null && textField != null && field.holds(textField) == false;
+        body.put("_source", textInSource ? List.of(textField) : false);
         body.put("query", query);
         return body;
     }

@@ -89,13 +89,13 @@ public class RetrieverTests extends OpenSearchTestCase {
         // The passages come as the hits' inner hits: no source needed.
         assertJson("""
             {"size": 8, "_source": false, "query": {"semantic": {"field": "body", "query": "q", "k": 8, "num_candidates": 100,
-              "hybrid": {"fusion": "rrf", "rank_constant": 20, "rank_window_size": 16}}}}""",
+              "hybrid": {"fusion": "rrf", "rank_constant": 20}}}}""",
             json(Retriever.rankedSearch(request, SEMANTIC_TEXT))
         );
         RagRequest otherText = request("{\"question\": \"q\", \"field\": \"body_vector\", \"text_field\": \"title\"}");
         assertJson("""
             {"size": 5, "_source": ["title"], "query": {"semantic": {"field": "body_vector", "query": "q", "k": 5, "num_candidates": 100,
-              "hybrid": {"text_field": "title", "fusion": "linear", "normalizer": "z_score", "semantic_weight": 0.5, "rank_window_size": 10}}}}""",
+              "hybrid": {"text_field": "title", "fusion": "linear", "normalizer": "z_score", "semantic_weight": 0.5}}}}""",
             json(Retriever.rankedSearch(otherText, VECTOR))
         );
     }
